@@ -1,0 +1,206 @@
+package io.github.swooletask.dispatch;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
+
+import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.transport.QueueFullException;
+import io.github.swooletask.transport.QueueStatus;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.wire.TaskFrame;
+
+/**
+ * Puts tasks on a transport: assigns task ids, picks the target worker in mode 2 (idle first), applies the
+ * {@link FullQueuePolicy}, and hands out futures for results when the workers share this JVM. Thread-safe; each
+ * dispatching thread reuses its own native buffer.
+ */
+public final class TaskDispatcher {
+
+    private final TaskTransport transport;
+
+    private final FrameEncoder encoder;
+
+    private final IntSupplier workerSelector;
+
+    private final int workerCount;
+
+    private final FullQueuePolicy fullQueuePolicy;
+
+    private final long timeoutNanos;
+
+    private final AtomicInteger taskIds = new AtomicInteger();
+
+    private final TaskReplies replies;
+
+    private final DispatchStatistics statistics = new DispatchStatistics();
+
+    private final ThreadLocal<MessageBuffer> buffers = ThreadLocal
+        .withInitial(() -> MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE));
+
+    /**
+     * @param transport where tasks go
+     * @param encoder frame encoder
+     * @param workerSelector picks a worker for an undirected task in mode 2 (e.g. the pool's idle-first choice), or
+     * null for round robin over {@code workerCount}
+     * @param workerCount workers reading the queue
+     * @param fullQueuePolicy what to do when the queue is full
+     * @param timeout how long {@link FullQueuePolicy#BLOCK} waits for room
+     * @param replies futures of {@link #call}, completed by the worker pool that shares them
+     */
+    public TaskDispatcher(TaskTransport transport, FrameEncoder encoder, IntSupplier workerSelector, int workerCount,
+            FullQueuePolicy fullQueuePolicy, Duration timeout, TaskReplies replies) {
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.workerCount = workerCount;
+        this.workerSelector = (workerSelector != null) ? workerSelector : roundRobin(workerCount);
+        this.fullQueuePolicy = fullQueuePolicy;
+        this.timeoutNanos = timeout.toNanos();
+        this.replies = Objects.requireNonNull(replies, "replies");
+    }
+
+    private static IntSupplier roundRobin(int n) {
+        AtomicInteger next = new AtomicInteger();
+        return () -> (next.getAndIncrement() & Integer.MAX_VALUE) % n;
+    }
+
+    public DispatchStatistics statistics() {
+        return this.statistics;
+    }
+
+    public IpcMode mode() {
+        return this.transport.mode();
+    }
+
+    /**
+     * Queues a task and returns its id.
+     * @param route route bytes ({@link FrameEncoder#routeBytes}) or null for the default handler
+     * @param flags payload flags: {@link TaskFlags#SERIALIZE}, {@link TaskFlags#JSON} or none
+     * @param payload the payload bytes
+     * @param worker target worker in mode 2, or -1 to let the dispatcher choose
+     * @throws QueueFullException when the queue stays full
+     */
+    public int dispatch(byte[] route, int flags, byte[] payload, int worker) {
+        int taskId = nextTaskId();
+        send(taskId, 0, flags | TaskFlags.NONBLOCK, route, payload, worker);
+        return taskId;
+    }
+
+    /**
+     * Queues a task whose result comes back through the returned future, which fails with a
+     * {@link java.util.concurrent.TimeoutException} after {@code timeout}. Only workers in this JVM complete it.
+     */
+    public CompletableFuture<Object> call(byte[] route, int flags, byte[] payload, int worker, Duration timeout) {
+        int taskId = nextTaskId();
+        CompletableFuture<Object> future = this.replies.register(taskId, timeout.toNanos());
+        try {
+            send(taskId, this.replies.tag(), flags | TaskFlags.REPLY, route, payload, worker);
+        }
+        catch (RuntimeException ex) {
+            this.replies.cancel(taskId, ex);
+            throw ex;
+        }
+        return future;
+    }
+
+    private int nextTaskId() {
+        int id;
+        do {
+            id = this.taskIds.incrementAndGet() & Integer.MAX_VALUE;
+        }
+        while (id == 0);
+        return id;
+    }
+
+    private void send(int taskId, int fromId, int flags, byte[] route, byte[] payload, int worker) {
+        int target = targetWorker(worker);
+        MessageBuffer buffer = this.buffers.get();
+        int length;
+        try {
+            length = this.encoder.encode(buffer.text(), taskId, fromId, flags, route, payload, 0, payload.length);
+        }
+        catch (RuntimeException ex) {
+            this.statistics.error();
+            throw ex;
+        }
+        try {
+            if (!this.transport.send(buffer, length, target, false)) {
+                waitForRoom(buffer, length, target);
+            }
+        }
+        catch (QueueFullException ex) {
+            this.statistics.full();
+            throw ex;
+        }
+        catch (RuntimeException ex) {
+            this.statistics.error();
+            throw ex;
+        }
+        this.statistics.queued(1);
+    }
+
+    private int targetWorker(int worker) {
+        if (this.transport.mode() != IpcMode.MSGQUEUE) {
+            if (worker >= 0) {
+                throw new IllegalArgumentException("a task can be addressed to one worker only in ipc-mode 2"
+                        + " (msgqueue); this is ipc-mode " + this.transport.mode().number());
+            }
+            return -1;
+        }
+        if (worker < 0) {
+            return this.workerSelector.getAsInt();
+        }
+        if (worker >= this.workerCount) {
+            throw new IllegalArgumentException("worker " + worker + " does not exist: worker ids run from 0 to "
+                    + (this.workerCount - 1));
+        }
+        return worker;
+    }
+
+    private void waitForRoom(MessageBuffer buffer, int length, int target) {
+        if (this.fullQueuePolicy == FullQueuePolicy.BLOCK) {
+            long deadline = System.nanoTime() + this.timeoutNanos;
+            int attempt = 0;
+            while (System.nanoTime() - deadline < 0) {
+                if (attempt < 64) {
+                    Thread.onSpinWait();
+                }
+                else if (attempt < 128) {
+                    Thread.yield();
+                }
+                else {
+                    LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(attempt - 128, 6)));
+                }
+                attempt++;
+                if (this.transport.send(buffer, length, target, false)) {
+                    return;
+                }
+            }
+        }
+        throw new QueueFullException(fullMessage());
+    }
+
+    private String fullMessage() {
+        StringBuilder message = new StringBuilder("task queue is full");
+        try {
+            QueueStatus status = this.transport.status();
+            message.append(": ").append(status.depth()).append(" tasks, ").append(status.bytes()).append(" of ")
+                .append(status.capacity()).append(" bytes");
+        }
+        catch (RuntimeException ex) {
+            // the status is a courtesy
+        }
+        if (this.fullQueuePolicy == FullQueuePolicy.BLOCK) {
+            message.append(", and no room came within ").append(this.timeoutNanos / 1_000_000).append(" ms");
+        }
+        message.append(". The workers are behind: add workers (swoole.task.worker-num), raise the queue's capacity"
+                + " (sysctl -w kernel.msgmnb=<bytes>, then recreate the queue), or raise swoole.task.dispatch-timeout");
+        return message.toString();
+    }
+}

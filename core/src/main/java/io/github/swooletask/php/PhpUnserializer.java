@@ -1,0 +1,576 @@
+package io.github.swooletask.php;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Decodes the output of PHP's {@code serialize()} into plain Java values.
+ *
+ * <p>Mapping:
+ * <ul>
+ *   <li>{@code N;} &rarr; {@code null}</li>
+ *   <li>{@code b:0;} / {@code b:1;} &rarr; {@link Boolean}</li>
+ *   <li>{@code i:-42;} &rarr; {@link Long} (values outside the {@code long} range are rejected)</li>
+ *   <li>{@code d:0.5;}, {@code d:INF;}, {@code d:-INF;}, {@code d:NAN;} &rarr; {@link Double}</li>
+ *   <li>{@code s:5:"hello";} &rarr; {@link String}; the length counts bytes, which must be valid
+ *       UTF-8</li>
+ *   <li>{@code a:N:{...}} &rarr; an {@link ArrayList} when the keys are exactly the integers
+ *       {@code 0..N-1} in that order (this includes the empty array), otherwise a
+ *       {@link LinkedHashMap} in insertion order whose keys are {@link Long} or {@link String}.
+ *       Keys are kept as encoded: a string key {@code "5"} stays a {@code String}. A repeated key
+ *       overwrites the earlier value in place, as PHP does; the list rule is applied to the keys
+ *       that remain.</li>
+ *   <li>{@code O:8:"stdClass":N:{...}} &rarr; a {@link LinkedHashMap} whose first entry is
+ *       {@value #CLASS_KEY} &rarr; the class name, followed by the properties in order (mangled
+ *       private/protected property names are kept verbatim). A property named
+ *       {@value #CLASS_KEY} is rejected because it would collide with that entry.</li>
+ * </ul>
+ * References ({@code r:}, {@code R:}), custom serialization ({@code C:}), enums ({@code E:}) and
+ * escaped strings ({@code S:}) are not supported and rejected, as are trailing bytes after the
+ * value.
+ *
+ * <p>Decoding is iterative and never allocates more than the input justifies: declared lengths are
+ * checked against the bytes that remain before anything is allocated, nesting is limited to
+ * {@code maxDepth} containers and the sum of all declared array/object sizes to
+ * {@code maxElements}. Any invalid input results in a {@link PhpSerializeException}.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class PhpUnserializer {
+
+    /** Default limit on nested arrays/objects. */
+    public static final int DEFAULT_MAX_DEPTH = 64;
+
+    /** Default limit on the total number of array entries and object properties. */
+    public static final int DEFAULT_MAX_ELEMENTS = 1_000_000;
+
+    /** Map key under which the class name of a decoded {@code O:} object is stored. */
+    public static final String CLASS_KEY = "__class";
+
+    /** Smallest possible encoded array entry: key {@code i:0;} plus value {@code N;}. */
+    private static final int MIN_ENTRY_BYTES = 6;
+
+    private static final PhpUnserializer DEFAULT =
+            new PhpUnserializer(DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS);
+
+    private final int maxDepth;
+    private final int maxElements;
+
+    /** Creates a decoder with {@link #DEFAULT_MAX_DEPTH} and {@link #DEFAULT_MAX_ELEMENTS}. */
+    public PhpUnserializer() {
+        this(DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS);
+    }
+
+    /**
+     * Creates a decoder with explicit limits.
+     *
+     * @param maxDepth maximum number of nested arrays/objects (0 allows scalars only)
+     * @param maxElements maximum total of declared array entries and object properties
+     * @throws IllegalArgumentException if a limit is negative
+     */
+    public PhpUnserializer(int maxDepth, int maxElements) {
+        if (maxDepth < 0) {
+            throw new IllegalArgumentException("maxDepth must be >= 0, got " + maxDepth);
+        }
+        if (maxElements < 0) {
+            throw new IllegalArgumentException("maxElements must be >= 0, got " + maxElements);
+        }
+        this.maxDepth = maxDepth;
+        this.maxElements = maxElements;
+    }
+
+    /**
+     * Decodes a complete serialized value with the default limits.
+     *
+     * @param data the bytes produced by PHP's {@code serialize()}
+     * @return the decoded value (see the class documentation for the mapping)
+     * @throws PhpSerializeException if the data is invalid, unsupported or exceeds a limit
+     */
+    public static Object read(byte[] data) {
+        Objects.requireNonNull(data, "data");
+        return DEFAULT.decode(ByteBuffer.wrap(data));
+    }
+
+    /**
+     * Decodes the bytes between {@code data}'s position and limit with the default limits. The
+     * buffer's position is not changed.
+     *
+     * @param data the buffer holding exactly one serialized value
+     * @return the decoded value (see the class documentation for the mapping)
+     * @throws PhpSerializeException if the data is invalid, unsupported or exceeds a limit
+     */
+    public static Object read(ByteBuffer data) {
+        return DEFAULT.decode(data);
+    }
+
+    /**
+     * Decodes the bytes between {@code data}'s position and limit with this instance's limits. The
+     * buffer's position is not changed. Error offsets are relative to the buffer's position.
+     *
+     * @param data the buffer holding exactly one serialized value
+     * @return the decoded value (see the class documentation for the mapping)
+     * @throws PhpSerializeException if the data is invalid, unsupported or exceeds a limit
+     */
+    public Object decode(ByteBuffer data) {
+        Objects.requireNonNull(data, "data");
+        return new Reader(data, maxDepth, maxElements).readValue();
+    }
+
+    /** An array or object whose entries are being read. */
+    private static final class Frame {
+        private final boolean object;
+        private long remaining;
+        /** Entries while the keys so far are 0, 1, 2, ... (arrays only); null once a map. */
+        private List<Object> list;
+        private Map<Object, Object> map;
+        private Object key;
+        private boolean haveKey;
+
+        Frame(long count, String className) {
+            this.remaining = count;
+            this.object = className != null;
+            if (object) {
+                map = new LinkedHashMap<>();
+                map.put(CLASS_KEY, className);
+            } else {
+                // never trust the declared count for the allocation size
+                list = new ArrayList<>((int) Math.min(count, 16));
+            }
+        }
+
+        void add(Object value) {
+            if (list != null) {
+                if (key instanceof Long && (Long) key == list.size()) {
+                    list.add(value);
+                } else {
+                    map = new LinkedHashMap<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        map.put((long) i, list.get(i));
+                    }
+                    list = null;
+                    map.put(key, value);
+                }
+            } else {
+                map.put(key, value);
+            }
+            remaining--;
+            key = null;
+            haveKey = false;
+        }
+
+        Object build() {
+            if (list != null) {
+                return list;
+            }
+            if (!object) {
+                // repeated keys can leave exactly 0..n-1 behind; PHP sees a list then, and so do we
+                long expected = 0;
+                for (Object k : map.keySet()) {
+                    if (!(k instanceof Long) || (Long) k != expected++) {
+                        return map;
+                    }
+                }
+                return new ArrayList<>(map.values());
+            }
+            return map;
+        }
+    }
+
+    /** Single-use cursor over one buffer; reads with absolute indexes only. */
+    private static final class Reader {
+        private final ByteBuffer buf;
+        private final int base;
+        private final int limit;
+        private final int maxDepth;
+        private final int maxElements;
+        private int pos;
+        private long elements;
+        private CharsetDecoder utf8;
+
+        Reader(ByteBuffer buf, int maxDepth, int maxElements) {
+            this.buf = buf;
+            this.base = buf.position();
+            this.limit = buf.limit();
+            this.pos = base;
+            this.maxDepth = maxDepth;
+            this.maxElements = maxElements;
+        }
+
+        Object readValue() {
+            Deque<Frame> stack = new ArrayDeque<>();
+            while (true) {
+                Object value;
+                Frame top = stack.peek();
+                if (top != null && top.remaining == 0) {
+                    expect('}', "to close the " + (top.object ? "object" : "array"));
+                    stack.pop();
+                    value = top.build();
+                } else if (top != null && !top.haveKey) {
+                    readKey(top);
+                    continue;
+                } else {
+                    int start = pos;
+                    byte type = next("a value");
+                    switch (type) {
+                        case 'N':
+                            expect(';', "after N");
+                            value = null;
+                            break;
+                        case 'b':
+                            value = readBoolean();
+                            break;
+                        case 'i':
+                            expect(':', "after i");
+                            value = readLong();
+                            expect(';', "after the integer");
+                            break;
+                        case 'd':
+                            value = readDouble();
+                            break;
+                        case 's':
+                            value = readString();
+                            break;
+                        case 'a':
+                            stack.push(openArray(start, stack.size()));
+                            continue;
+                        case 'O':
+                            stack.push(openObject(start, stack.size()));
+                            continue;
+                        case 'r':
+                        case 'R':
+                            throw errorAt(start, "references (" + (char) type + ":) are not supported");
+                        case 'C':
+                            throw errorAt(start, "custom-serialized objects (C:) are not supported");
+                        case 'E':
+                            throw errorAt(start, "enums (E:) are not supported");
+                        case 'S':
+                            throw errorAt(start, "escaped strings (S:) are not supported");
+                        default:
+                            throw errorAt(start, "unknown type tag " + describe(type));
+                    }
+                }
+                if (stack.isEmpty()) {
+                    if (pos != limit) {
+                        throw error("trailing data: " + (limit - pos) + " bytes after the end of the value");
+                    }
+                    return value;
+                }
+                stack.peek().add(value);
+            }
+        }
+
+        private Frame openArray(int start, int depth) {
+            checkDepth(start, depth);
+            expect(':', "after a");
+            long count = readUnsigned("array length");
+            expect(':', "after the array length");
+            expect('{', "to open the array");
+            checkCount(start, "array", count);
+            return new Frame(count, null);
+        }
+
+        private Frame openObject(int start, int depth) {
+            checkDepth(start, depth);
+            expect(':', "after O");
+            long nameLength = readUnsigned("class name length");
+            expect(':', "after the class name length");
+            int nameStart = pos;
+            String className = readQuoted(nameLength, "class name");
+            if (className.isEmpty()) {
+                throw errorAt(nameStart, "empty class name");
+            }
+            expect(':', "after the class name");
+            long count = readUnsigned("property count");
+            expect(':', "after the property count");
+            expect('{', "to open the object");
+            checkCount(start, "object", count);
+            return new Frame(count, className);
+        }
+
+        private void checkDepth(int start, int depth) {
+            if (depth >= maxDepth) {
+                throw errorAt(start, "nesting deeper than " + maxDepth);
+            }
+        }
+
+        private void checkCount(int start, String what, long count) {
+            if (count > maxElements - elements) {
+                throw errorAt(start, "too many elements: " + what + " declares " + count
+                        + " entries, limit is " + maxElements + " in total (" + elements + " already declared)");
+            }
+            long needed = count * MIN_ENTRY_BYTES + 1;
+            if (count > 0 && needed > limit - pos) {
+                throw errorAt(start, "truncated: " + what + " declares " + count + " entries but only "
+                        + (limit - pos) + " bytes are left");
+            }
+            elements += count;
+        }
+
+        private void readKey(Frame frame) {
+            int start = pos;
+            byte type = next(frame.object ? "a property name" : "an array key");
+            Object key;
+            if (type == 'i') {
+                expect(':', "after i");
+                key = readLong();
+                expect(';', "after the integer key");
+            } else if (type == 's') {
+                key = readString();
+                if (frame.object && CLASS_KEY.equals(key)) {
+                    throw errorAt(start, "property name \"" + CLASS_KEY + "\" collides with the class name entry");
+                }
+            } else {
+                throw errorAt(start, (frame.object ? "property name" : "array key")
+                        + " must be i: or s:, found " + describe(type));
+            }
+            frame.key = key;
+            frame.haveKey = true;
+        }
+
+        private Boolean readBoolean() {
+            expect(':', "after b");
+            int start = pos;
+            byte b = next("0 or 1");
+            Boolean value;
+            if (b == '0') {
+                value = Boolean.FALSE;
+            } else if (b == '1') {
+                value = Boolean.TRUE;
+            } else {
+                throw errorAt(start, "boolean must be 0 or 1, found " + describe(b));
+            }
+            expect(';', "after the boolean");
+            return value;
+        }
+
+        /** Reads {@code [+-]?[0-9]+} into a long, rejecting overflow. */
+        private long readLong() {
+            int start = pos;
+            boolean negative = false;
+            if (pos < limit && (buf.get(pos) == '-' || buf.get(pos) == '+')) {
+                negative = buf.get(pos) == '-';
+                pos++;
+            }
+            // accumulate negatively so that Long.MIN_VALUE fits
+            long floor = negative ? Long.MIN_VALUE : -Long.MAX_VALUE;
+            long multFloor = floor / 10;
+            long acc = 0;
+            int digits = 0;
+            while (pos < limit && isDigit(buf.get(pos))) {
+                int d = buf.get(pos) - '0';
+                if (acc < multFloor || acc * 10 < floor + d) {
+                    throw errorAt(start, "integer out of range for a 64-bit long");
+                }
+                acc = acc * 10 - d;
+                digits++;
+                pos++;
+            }
+            if (digits == 0) {
+                throw missingDigits("integer");
+            }
+            return negative ? acc : -acc;
+        }
+
+        /** Reads {@code [0-9]+} (a length or count) into a non-negative long. */
+        private long readUnsigned(String what) {
+            int start = pos;
+            long acc = 0;
+            int digits = 0;
+            while (pos < limit && isDigit(buf.get(pos))) {
+                int d = buf.get(pos) - '0';
+                if (acc > (Long.MAX_VALUE - d) / 10) {
+                    throw errorAt(start, what + " is too large");
+                }
+                acc = acc * 10 + d;
+                digits++;
+                pos++;
+            }
+            if (digits == 0) {
+                throw missingDigits(what);
+            }
+            return acc;
+        }
+
+        private PhpSerializeException missingDigits(String what) {
+            if (pos >= limit) {
+                return error("truncated: data ended where " + what + " digits were expected");
+            }
+            return error("expected " + what + " digits, found " + describe(buf.get(pos)));
+        }
+
+        /** Reads the rest of a {@code d:} value: PHP's float grammar or NAN, INF, -INF. */
+        private Double readDouble() {
+            expect(':', "after d");
+            int start = pos;
+            if (matches("NAN;")) {
+                pos += 4;
+                return Double.NaN;
+            }
+            if (matches("INF;")) {
+                pos += 4;
+                return Double.POSITIVE_INFINITY;
+            }
+            if (matches("-INF;")) {
+                pos += 5;
+                return Double.NEGATIVE_INFINITY;
+            }
+            if (pos < limit && (buf.get(pos) == '-' || buf.get(pos) == '+')) {
+                pos++;
+            }
+            int mantissaDigits = skipDigits();
+            if (pos < limit && buf.get(pos) == '.') {
+                pos++;
+                mantissaDigits += skipDigits();
+            }
+            if (mantissaDigits == 0) {
+                throw pos >= limit ? error("truncated: data ended inside a float")
+                        : error("malformed float: expected a digit, found " + describe(buf.get(pos)));
+            }
+            if (pos < limit && (buf.get(pos) == 'e' || buf.get(pos) == 'E')) {
+                pos++;
+                if (pos < limit && (buf.get(pos) == '-' || buf.get(pos) == '+')) {
+                    pos++;
+                }
+                if (skipDigits() == 0) {
+                    throw pos >= limit ? error("truncated: data ended inside a float exponent")
+                            : error("malformed float exponent: found " + describe(buf.get(pos)));
+                }
+            }
+            int end = pos;
+            expect(';', "after the float");
+            StringBuilder text = new StringBuilder(end - start);
+            for (int i = start; i < end; i++) {
+                text.append((char) buf.get(i));
+            }
+            try {
+                return Double.parseDouble(text.toString());
+            } catch (NumberFormatException e) {
+                throw errorAt(start, "malformed float", e);
+            }
+        }
+
+        private int skipDigits() {
+            int n = 0;
+            while (pos < limit && isDigit(buf.get(pos))) {
+                pos++;
+                n++;
+            }
+            return n;
+        }
+
+        private boolean matches(String ascii) {
+            if (limit - pos < ascii.length()) {
+                return false;
+            }
+            for (int i = 0; i < ascii.length(); i++) {
+                if (buf.get(pos + i) != ascii.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Reads the rest of {@code s:len:"...";}. */
+        private String readString() {
+            expect(':', "after s");
+            long length = readUnsigned("string length");
+            expect(':', "after the string length");
+            String value = readQuoted(length, "string");
+            expect(';', "after the string");
+            return value;
+        }
+
+        /** Reads {@code "<length bytes of UTF-8>"}. */
+        private String readQuoted(long length, String what) {
+            expect('"', "to open the " + what);
+            int left = limit - pos;
+            if (length > left) {
+                throw error(what + " length " + length + " exceeds the " + left + " bytes left");
+            }
+            int n = (int) length;
+            String value = decodeUtf8(pos, n, what);
+            pos += n;
+            expect('"', "to close the " + what + " of length " + n);
+            return value;
+        }
+
+        private String decodeUtf8(int from, int n, String what) {
+            boolean ascii = true;
+            for (int i = from; i < from + n; i++) {
+                if (buf.get(i) < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) {
+                char[] chars = new char[n];
+                for (int i = 0; i < n; i++) {
+                    chars[i] = (char) buf.get(from + i);
+                }
+                return new String(chars);
+            }
+            if (utf8 == null) {
+                utf8 = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
+            ByteBuffer slice = buf.slice(from, n);
+            try {
+                return utf8.decode(slice).toString();
+            } catch (CharacterCodingException e) {
+                throw errorAt(from + slice.position(), what + " is not valid UTF-8", e);
+            }
+        }
+
+        private byte next(String expected) {
+            if (pos >= limit) {
+                throw error("truncated: data ended where " + expected + " was expected");
+            }
+            return buf.get(pos++);
+        }
+
+        private void expect(char c, String context) {
+            if (pos >= limit) {
+                throw error("truncated: expected '" + c + "' " + context + " but the data ended");
+            }
+            byte b = buf.get(pos);
+            if (b != c) {
+                throw error("expected '" + c + "' " + context + ", found " + describe(b));
+            }
+            pos++;
+        }
+
+        private static boolean isDigit(byte b) {
+            return b >= '0' && b <= '9';
+        }
+
+        private static String describe(byte b) {
+            if (b >= 0x20 && b < 0x7f) {
+                return "'" + (char) b + "'";
+            }
+            return String.format("byte 0x%02x", b & 0xff);
+        }
+
+        private PhpSerializeException error(String problem) {
+            return errorAt(pos, problem);
+        }
+
+        private PhpSerializeException errorAt(int absolute, String problem) {
+            return new PhpSerializeException(absolute - base, problem);
+        }
+
+        private PhpSerializeException errorAt(int absolute, String problem, Throwable cause) {
+            return new PhpSerializeException(absolute - base, problem, cause);
+        }
+    }
+}

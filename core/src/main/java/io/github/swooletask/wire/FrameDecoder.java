@@ -1,0 +1,212 @@
+package io.github.swooletask.wire;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns a received message into a {@link DecodedTask}, checking every header rule and reading spill files through
+ * {@link SpillFiles}. One decoder per worker thread: it keeps a payload view and a small cache of route names, so a
+ * message without a spill file allocates nothing. Not thread-safe.
+ */
+public final class FrameDecoder {
+
+    private static final int ROUTE_CACHE_SIZE = 32;
+
+    private final SpillFiles spillFiles;
+
+    private ByteBuffer source;
+
+    private ByteBuffer view;
+
+    private final byte[][] routeBytes = new byte[ROUTE_CACHE_SIZE][];
+
+    private final String[] routeNames = new String[ROUTE_CACHE_SIZE];
+
+    private int routeCount;
+
+    public FrameDecoder(SpillFiles spillFiles) {
+        this.spillFiles = spillFiles;
+    }
+
+    /**
+     * Decodes the frame at {@code [offset, offset + length)} of {@code text}.
+     * @param inBatch whether the frame sits inside a batch (no spill, no nested batch)
+     * @throws FrameRejectedException with the reason the message cannot become a task
+     */
+    public void decode(ByteBuffer text, int offset, int length, boolean inBatch, DecodedTask into)
+            throws FrameRejectedException {
+        into.route = null;
+        if (length < TaskFrame.HEADER_SIZE) {
+            throw new FrameRejectedException(RejectReason.SHORT_HEADER, "message of " + length
+                    + " bytes is shorter than the 12-byte header");
+        }
+        if (length > TaskFrame.MAX_MESSAGE_SIZE) {
+            throw new FrameRejectedException(RejectReason.OVERSIZE, "message of more than "
+                    + TaskFrame.MAX_MESSAGE_SIZE + " bytes");
+        }
+        into.taskId = text.getInt(offset + TaskFrame.OFFSET_TASK_ID);
+        int dataLength = text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF;
+        into.fromId = text.getShort(offset + TaskFrame.OFFSET_FROM_ID);
+        into.type = text.get(offset + TaskFrame.OFFSET_TYPE) & 0xFF;
+        int flags = text.getShort(offset + TaskFrame.OFFSET_FLAGS) & 0xFFFF;
+        into.flags = flags;
+        if (into.type == TaskFrame.TYPE_WAKE && !inBatch) {
+            return;
+        }
+        if (into.type != TaskFrame.TYPE_TASK) {
+            throw new FrameRejectedException(RejectReason.UNKNOWN_TYPE, "task " + into.taskId + ": type "
+                    + into.type + " is not a task (7)");
+        }
+        checkFlags(into.taskId, flags, inBatch);
+        int received = length - TaskFrame.HEADER_SIZE;
+        int dataOffset = offset + TaskFrame.HEADER_SIZE;
+        if ((flags & TaskFlags.TMPFILE) != 0) {
+            readSpill(text, dataOffset, dataLength, received, into);
+        }
+        else {
+            if (dataLength != received) {
+                throw new FrameRejectedException(RejectReason.LENGTH_MISMATCH, "task " + into.taskId
+                        + ": length field says " + dataLength + " bytes but " + received + " arrived");
+            }
+            into.payload = view(text, dataOffset, dataLength);
+        }
+        if ((flags & TaskFlags.ROUTED) != 0) {
+            readRoute(into);
+        }
+    }
+
+    /**
+     * Decodes the next frame of a batch whose data spans {@code [offset, end)}.
+     * @return the offset after this frame
+     */
+    public int decodeInBatch(ByteBuffer text, int offset, int end, DecodedTask into) throws FrameRejectedException {
+        if (end - offset < TaskFrame.HEADER_SIZE) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "batch ends with " + (end - offset)
+                    + " stray bytes");
+        }
+        int length = TaskFrame.HEADER_SIZE + (text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF);
+        if (length > end - offset) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "a frame in a batch claims " + length
+                    + " bytes but only " + (end - offset) + " are left");
+        }
+        decode(text, offset, length, true, into);
+        return offset + length;
+    }
+
+    private static void checkFlags(int taskId, int flags, boolean inBatch) throws FrameRejectedException {
+        if ((flags & ~TaskFlags.KNOWN) != 0) {
+            throw new FrameRejectedException(RejectReason.BAD_FLAGS, String.format("task %d: unknown flag bits 0x%04x",
+                    taskId, flags & ~TaskFlags.KNOWN));
+        }
+        if ((flags & (TaskFlags.SERIALIZE | TaskFlags.JSON)) == (TaskFlags.SERIALIZE | TaskFlags.JSON)) {
+            throw new FrameRejectedException(RejectReason.BAD_FLAGS, "task " + taskId
+                    + ": SERIALIZE and JSON both set");
+        }
+        if ((flags & TaskFlags.BATCH) != 0 && (inBatch || (flags & ~(TaskFlags.BATCH | TaskFlags.NONBLOCK)) != 0)) {
+            throw new FrameRejectedException(RejectReason.BAD_FLAGS, String.format(
+                    "task %d: a batch carries no other flag and holds no batch (flags 0x%04x)", taskId, flags));
+        }
+        if (inBatch && (flags & TaskFlags.TMPFILE) != 0) {
+            throw new FrameRejectedException(RejectReason.BAD_FLAGS, "task " + taskId
+                    + ": a frame inside a batch cannot be spilled");
+        }
+    }
+
+    private void readSpill(ByteBuffer text, int dataOffset, int dataLength, int received, DecodedTask into)
+            throws FrameRejectedException {
+        if (dataLength != TaskFrame.SPILL_LENGTH) {
+            throw new FrameRejectedException(RejectReason.LENGTH_MISMATCH, "task " + into.taskId
+                    + ": a spilled task's length field must be 152, was " + dataLength);
+        }
+        if (received < 6 || received > TaskFrame.SPILL_LENGTH) {
+            throw new FrameRejectedException(RejectReason.LENGTH_MISMATCH, "task " + into.taskId
+                    + ": a spill body must be 6 to 152 bytes, " + received + " arrived");
+        }
+        int declared = text.getInt(dataOffset);
+        int pathStart = dataOffset + 4;
+        int pathEnd = -1;
+        for (int i = pathStart; i < dataOffset + received; i++) {
+            if (text.get(i) == 0) {
+                pathEnd = i;
+                break;
+            }
+        }
+        if (pathEnd <= pathStart) {
+            throw new FrameRejectedException(RejectReason.SPILL_PATH, "task " + into.taskId
+                    + ": spill path is empty or not NUL-terminated");
+        }
+        byte[] pathBytes = new byte[pathEnd - pathStart];
+        text.get(pathStart, pathBytes);
+        String path = new String(pathBytes, StandardCharsets.UTF_8);
+        try {
+            into.payload = ByteBuffer.wrap(this.spillFiles.readAndDelete(path, declared));
+        }
+        catch (FrameRejectedException ex) {
+            throw new FrameRejectedException(ex.reason(), "task " + into.taskId + ": "
+                    + ex.getMessage().substring(ex.reason().tag().length() + 2));
+        }
+    }
+
+    private void readRoute(DecodedTask into) throws FrameRejectedException {
+        ByteBuffer payload = into.payload;
+        int start = payload.position();
+        if (!payload.hasRemaining()) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "task " + into.taskId + ": route missing");
+        }
+        int n = payload.get(start) & 0xFF;
+        if (n == 0 || n > payload.remaining() - 1) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "task " + into.taskId + ": route of " + n
+                    + " bytes does not fit the data");
+        }
+        into.route = routeName(payload, start + 1, n, into.taskId);
+        payload.position(start + 1 + n);
+    }
+
+    private String routeName(ByteBuffer buffer, int start, int n, int taskId) throws FrameRejectedException {
+        for (int i = 0; i < this.routeCount; i++) {
+            byte[] known = this.routeBytes[i];
+            if (known.length == n && sameBytes(buffer, start, known)) {
+                return this.routeNames[i];
+            }
+        }
+        String name;
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(buffer.slice(start, n));
+            name = chars.toString();
+        }
+        catch (CharacterCodingException ex) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "task " + taskId + ": route is not UTF-8");
+        }
+        if (this.routeCount < ROUTE_CACHE_SIZE) {
+            byte[] bytes = new byte[n];
+            buffer.get(start, bytes);
+            this.routeBytes[this.routeCount] = bytes;
+            this.routeNames[this.routeCount] = name;
+            this.routeCount++;
+        }
+        return name;
+    }
+
+    private static boolean sameBytes(ByteBuffer buffer, int start, byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (buffer.get(start + i) != bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private ByteBuffer view(ByteBuffer text, int offset, int length) {
+        if (this.source != text) {
+            this.source = text;
+            this.view = text.duplicate().order(text.order());
+        }
+        this.view.limit(offset + length).position(offset);
+        return this.view;
+    }
+
+}

@@ -1,0 +1,231 @@
+package io.github.swooletask.worker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.SpillFiles;
+
+/**
+ * N task worker threads that receive from a {@link TaskTransport}, decode, and run each task through a
+ * {@link TaskProcessor}. A message that cannot become a task is logged once with its reason, counted, and the worker
+ * takes the next one; a failing handler never ends a worker.
+ *
+ * <p>Lifecycle: {@link #start()}, optionally {@link #pause()}/{@link #resume()}, then {@link #stop(Duration)}:
+ * stop receiving first, let running tasks finish within the timeout, then interrupt and report what was abandoned.
+ */
+public final class TaskWorkerPool {
+
+    private static final Logger logger = LoggerFactory.getLogger(TaskWorkerPool.class);
+
+    private final TaskTransport transport;
+
+    private final TaskWorker[] workers;
+
+    private final Thread[] threads;
+
+    private final WorkerStatistics statistics = new WorkerStatistics();
+
+    private final AtomicInteger nextTarget = new AtomicInteger();
+
+    volatile boolean stopping;
+
+    volatile boolean paused;
+
+    private volatile boolean started;
+
+    /**
+     * @param transport where tasks come from
+     * @param spillFiles where spilled payloads are read
+     * @param processor runs each task
+     * @param replies receives results of tasks that asked for one, or null
+     * @param workerCount number of worker threads
+     * @param threadFactory makes the worker threads (named, daemon)
+     */
+    public TaskWorkerPool(TaskTransport transport, SpillFiles spillFiles, TaskProcessor processor, ReplySink replies,
+            int workerCount, ThreadFactory threadFactory) {
+        if (workerCount < 1) {
+            throw new IllegalArgumentException("worker count must be at least 1, was " + workerCount);
+        }
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.workers = new TaskWorker[workerCount];
+        this.threads = new Thread[workerCount];
+        for (int i = 0; i < workerCount; i++) {
+            this.workers[i] = new TaskWorker(this, i, transport.receiver(i), spillFiles, processor, replies,
+                    this.statistics);
+            this.threads[i] = threadFactory.newThread(this.workers[i]);
+        }
+    }
+
+    /** A thread factory that makes daemon threads named {@code prefix + index}. */
+    public static ThreadFactory threadFactory(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return (runnable) -> {
+            Thread thread = new Thread(runnable, prefix + count.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Starts every worker thread. */
+    public synchronized void start() {
+        if (this.started) {
+            return;
+        }
+        this.started = true;
+        for (Thread thread : this.threads) {
+            thread.start();
+        }
+    }
+
+    public boolean isRunning() {
+        return this.started && !this.stopping;
+    }
+
+    /** Stops taking new messages until {@link #resume()}; running tasks finish. */
+    public void pause() {
+        this.paused = true;
+        wakeReceiving();
+    }
+
+    /** Takes messages again after {@link #pause()}. */
+    public void resume() {
+        this.paused = false;
+        for (Thread thread : this.threads) {
+            java.util.concurrent.locks.LockSupport.unpark(thread);
+        }
+    }
+
+    public boolean isPaused() {
+        return this.paused;
+    }
+
+    /**
+     * Stops receiving, waits up to {@code timeout} for running tasks, then interrupts the workers still busy.
+     * @return the tasks that were abandoned
+     */
+    public StopReport stop(Duration timeout) {
+        synchronized (this) {
+            if (!this.started || this.stopping) {
+                this.stopping = true;
+                return new StopReport(List.of(), 0);
+            }
+            this.stopping = true;
+        }
+        resume();
+        wakeReceiving();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread thread : this.threads) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        List<Integer> abandoned = new ArrayList<>();
+        int stuck = 0;
+        for (int i = 0; i < this.workers.length; i++) {
+            if (!this.threads[i].isAlive()) {
+                continue;
+            }
+            stuck++;
+            TaskWorker worker = this.workers[i];
+            if (worker.state() == WorkerState.BUSY) {
+                abandoned.add(worker.currentTaskId());
+            }
+            this.threads[i].interrupt();
+        }
+        if (!abandoned.isEmpty()) {
+            logger.warn("Task workers stopped after {} ms with tasks still running; abandoned task ids: {}",
+                    timeout.toMillis(), abandoned);
+        }
+        else if (stuck > 0) {
+            logger.warn("{} task worker(s) could not be woken within {} ms and were interrupted", stuck,
+                    timeout.toMillis());
+        }
+        return new StopReport(List.copyOf(abandoned), stuck);
+    }
+
+    /**
+     * Sends one wake-up frame for each worker blocked in a receive. States are read first, then frames sent: in mode
+     * 3 any worker may take any frame, so one frame per blocked worker wakes them all whichever takes which.
+     */
+    private void wakeReceiving() {
+        boolean[] receiving = new boolean[this.workers.length];
+        for (int i = 0; i < receiving.length; i++) {
+            receiving[i] = this.workers[i].state() == WorkerState.RECEIVING;
+        }
+        for (int i = 0; i < receiving.length; i++) {
+            if (receiving[i]) {
+                this.transport.wake(i);
+            }
+        }
+    }
+
+    /**
+     * Picks a worker for a directed task: an idle one first (round robin among them), otherwise the next in turn.
+     */
+    public int selectWorker() {
+        int n = this.workers.length;
+        int start = (this.nextTarget.getAndIncrement() & Integer.MAX_VALUE) % n;
+        for (int k = 0; k < n; k++) {
+            int i = (start + k) % n;
+            if (this.workers[i].state() == WorkerState.RECEIVING) {
+                return i;
+            }
+        }
+        return start;
+    }
+
+    /** Number of workers. */
+    public int size() {
+        return this.workers.length;
+    }
+
+    /** The state of worker {@code i}. */
+    public WorkerState state(int i) {
+        return this.workers[i].state();
+    }
+
+    /** Workers running a task now. */
+    public int activeCount() {
+        return count(WorkerState.BUSY);
+    }
+
+    /** Workers paused now. */
+    public int pausedCount() {
+        return count(WorkerState.PAUSED);
+    }
+
+    /** Workers that ended by an unexpected error. */
+    public int deadCount() {
+        return count(WorkerState.DIED);
+    }
+
+    private int count(WorkerState state) {
+        int n = 0;
+        for (TaskWorker worker : this.workers) {
+            if (worker.state() == state) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public WorkerStatistics statistics() {
+        return this.statistics;
+    }
+}

@@ -1,0 +1,225 @@
+package io.github.swooletask.worker;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.swooletask.dispatch.FullQueuePolicy;
+import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.dispatch.TaskReplies;
+import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.RejectReason;
+import io.github.swooletask.wire.SpillFiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WorkerPoolTest {
+
+    @TempDir
+    Path tmp;
+
+    private MessageQueue queue;
+
+    private TaskWorkerPool pool;
+
+    private SysVTransport transport;
+
+    @AfterEach
+    void cleanUp() {
+        try {
+            if (this.pool != null) {
+                assertThat(this.pool.stop(Duration.ofSeconds(5)).stuckWorkers()).isZero();
+            }
+        }
+        finally {
+            if (this.transport != null) {
+                this.transport.close();
+            }
+            if (this.queue != null) {
+                this.queue.remove();
+            }
+        }
+    }
+
+    private TaskDispatcher start(IpcMode mode, int workers, TaskProcessor processor) {
+        this.queue = MessageQueue.createPrivate(0600);
+        SysVTransport transport = new SysVTransport(this.queue, mode, 2);
+        this.transport = transport;
+        SpillFiles spill = new SpillFiles(this.tmp, 1 << 24);
+        TaskReplies replies = new TaskReplies();
+        this.pool = new TaskWorkerPool(transport, spill, processor, replies, workers,
+                TaskWorkerPool.threadFactory("test-worker-"));
+        this.pool.start();
+        return new TaskDispatcher(transport, new FrameEncoder(spill), this.pool::selectWorker, workers,
+                FullQueuePolicy.BLOCK, Duration.ofSeconds(5), replies);
+    }
+
+    @Test
+    void everyTaskArrivesOnceInPreemptiveMode() throws Exception {
+        int count = 5000;
+        CountDownLatch done = new CountDownLatch(count);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 2, (task) -> {
+            seen.add(StandardCharsets.UTF_8.decode(task.payload()).toString());
+            done.countDown();
+            return null;
+        });
+        for (int i = 0; i < count; i++) {
+            dispatcher.dispatch(null, 0, ("task-" + i).getBytes(StandardCharsets.UTF_8), -1);
+        }
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).hasSize(count).doesNotHaveDuplicates().contains("task-0", "task-" + (count - 1));
+        assertThat(this.pool.statistics().processedCount()).isEqualTo(count);
+        assertThat(dispatcher.statistics().queuedCount()).isEqualTo(count);
+    }
+
+    @Test
+    void directedTasksReachTheirWorker() throws Exception {
+        int perWorker = 200;
+        CountDownLatch done = new CountDownLatch(3 * perWorker);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE, 3, (task) -> {
+            seen.add(task.workerId() + ":" + StandardCharsets.UTF_8.decode(task.payload()) + ":" + task.mtype());
+            done.countDown();
+            return null;
+        });
+        for (int i = 0; i < perWorker; i++) {
+            for (int w = 0; w < 3; w++) {
+                dispatcher.dispatch(null, 0, Integer.toString(w).getBytes(StandardCharsets.UTF_8), w);
+            }
+        }
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).hasSize(3 * perWorker)
+            .allSatisfy((s) -> {
+                String[] parts = s.split(":");
+                assertThat(parts[0]).isEqualTo(parts[1]);
+                assertThat(Long.parseLong(parts[2])).isEqualTo(Long.parseLong(parts[0]) + 2);
+            });
+        assertThatThrownBy(() -> dispatcher.dispatch(null, 0, new byte[1], 3))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker 3 does not exist");
+    }
+
+    @Test
+    void callCompletesWithTheResultOrTheFailure() throws Exception {
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 2, (task) -> {
+            String text = StandardCharsets.UTF_8.decode(task.payload()).toString();
+            if (text.equals("boom")) {
+                throw new IllegalStateException("boom!");
+            }
+            return text.toUpperCase();
+        });
+        CompletableFuture<Object> ok = dispatcher.call(null, 0, "hello".getBytes(), -1, Duration.ofSeconds(5));
+        CompletableFuture<Object> bad = dispatcher.call(null, 0, "boom".getBytes(), -1, Duration.ofSeconds(5));
+        assertThat(ok.get(5, TimeUnit.SECONDS)).isEqualTo("HELLO");
+        assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+            .hasRootCauseMessage("boom!");
+        assertThat(this.pool.statistics().failedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void largePayloadsTravelThroughSpillFilesThatAreDeleted() throws Exception {
+        CountDownLatch done = new CountDownLatch(2);
+        ConcurrentLinkedQueue<Integer> sizes = new ConcurrentLinkedQueue<>();
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 1, (task) -> {
+            sizes.add(task.payloadLength());
+            done.countDown();
+            return null;
+        });
+        dispatcher.dispatch(null, 0, new byte[8179], -1);
+        dispatcher.dispatch(FrameEncoder.routeBytes("big"), 0, new byte[100_000], -1);
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sizes).containsExactly(8179, 100_000);
+        try (var files = java.nio.file.Files.list(this.tmp)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void malformedMessagesAreRejectedAndTheWorkerGoesOn() throws Exception {
+        CountDownLatch done = new CountDownLatch(2);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 1, (task) -> {
+            seen.add(StandardCharsets.UTF_8.decode(task.payload()).toString());
+            done.countDown();
+            return null;
+        });
+        dispatcher.dispatch(null, 0, "before".getBytes(), -1);
+        MessageBuffer raw = MessageBuffer.allocate(64);
+        this.queue.send(raw, 2, 5, true);
+        dispatcher.dispatch(null, 0, "after".getBytes(), -1);
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("before", "after");
+        assertThat(this.pool.statistics().rejectedCount(RejectReason.SHORT_HEADER)).isEqualTo(1);
+    }
+
+    @Test
+    void pauseStopsConsumingAndResumeDrains() throws Exception {
+        CountDownLatch done = new CountDownLatch(10);
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 2, (task) -> {
+            done.countDown();
+            return null;
+        });
+        Thread.sleep(100);
+        this.pool.pause();
+        waitFor(() -> this.pool.pausedCount() == 2);
+        for (int i = 0; i < 10; i++) {
+            dispatcher.dispatch(null, 0, new byte[] { 1 }, -1);
+        }
+        Thread.sleep(200);
+        assertThat(this.queue.stats().messages()).isEqualTo(10);
+        this.pool.resume();
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void stopWaitsForRunningTasksAndReportsTheAbandoned() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 1, (task) -> {
+            started.countDown();
+            Thread.sleep(10_000);
+            return null;
+        });
+        int id = dispatcher.dispatch(null, 0, new byte[] { 1 }, -1);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        StopReport report = this.pool.stop(Duration.ofMillis(200));
+        assertThat(report.abandonedTaskIds()).isEqualTo(List.of(id));
+    }
+
+    @Test
+    void idleWorkersStopPromptly() {
+        start(IpcMode.MSGQUEUE, 3, (task) -> null);
+        waitFor(() -> this.pool.state(0) == WorkerState.RECEIVING && this.pool.state(2) == WorkerState.RECEIVING);
+        long t0 = System.nanoTime();
+        StopReport report = this.pool.stop(Duration.ofSeconds(5));
+        assertThat(report.clean()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not met in time").isLessThan(deadline);
+            try {
+                Thread.sleep(10);
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+    }
+}
