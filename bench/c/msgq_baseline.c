@@ -20,6 +20,9 @@
  *   --consumer-only KEY   open an existing queue (msgget(KEY, 0); waits up to
  *                   60 s for it to appear), C consumers drain T tasks with
  *                   msgtyp 0; timed from first to last received message.
+ *                   Each consumer claims a slot (shared atomic counter) before
+ *                   each blocking msgrcv, so exactly T messages are taken and
+ *                   no consumer is left blocked once T have arrived.
  *                   The queue is not removed.
  *   --producer-only KEY   open/create the keyed queue (0600), send T tasks with
  *                   mtype 2, exit.  Timed from first to last send.  The queue

@@ -18,8 +18,9 @@ import io.github.swooletask.wire.TaskFrame;
 
 /**
  * Puts tasks on a transport: assigns task ids, picks the target worker in mode 2 (idle first), applies the
- * {@link FullQueuePolicy}, and hands out futures for results when the workers share this JVM. Thread-safe; each
- * dispatching thread reuses its own native buffer.
+ * {@link FullQueuePolicy}, and hands out futures for results when the workers share this JVM. Every frame carries the
+ * {@link TaskReplies#tag()} in its from id, so workers can tell this process's tasks from other producers'.
+ * Thread-safe; each dispatching thread reuses its own native buffer.
  */
 public final class TaskDispatcher {
 
@@ -88,7 +89,7 @@ public final class TaskDispatcher {
      */
     public int dispatch(byte[] route, int flags, byte[] payload, int worker) {
         int taskId = nextTaskId();
-        send(taskId, 0, flags | TaskFlags.NONBLOCK, route, payload, worker);
+        send(taskId, this.replies.tag(), flags | TaskFlags.NONBLOCK, route, payload, worker);
         return taskId;
     }
 

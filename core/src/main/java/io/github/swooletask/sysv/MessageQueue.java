@@ -39,6 +39,22 @@ public final class MessageQueue {
         return new MessageQueue(Native.IPC_PRIVATE, perms, msgget(Native.IPC_PRIVATE, Native.IPC_CREAT | (perms & 0777)));
     }
 
+    /** Whether a queue with this key exists now. */
+    public static boolean exists(int key) {
+        if (key == Native.IPC_PRIVATE) {
+            return false;
+        }
+        if (Native.libc().msgget(key, 0) >= 0) {
+            return true;
+        }
+        return Native.errno() != Native.ENOENT;
+    }
+
+    /** The user id of this process. */
+    public static int currentUid() {
+        return Native.libc().getuid();
+    }
+
     /** Whether this platform can use System V message queues at all. */
     public static boolean isSupported() {
         return Native.available();

@@ -62,6 +62,8 @@ final class Native {
         int msgctl(int msqid, int cmd, @size_t long buf);
 
         int getpid();
+
+        int getuid();
     }
 
     private static final LibC LIBC;

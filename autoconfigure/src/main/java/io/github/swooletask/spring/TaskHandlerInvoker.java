@@ -1,0 +1,140 @@
+package io.github.swooletask.spring;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.swooletask.wire.DecodedTask;
+import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.RejectReason;
+import io.github.swooletask.worker.TaskProcessor;
+
+/**
+ * Runs each task on its {@link TaskHandler} method: routes by task name (default handler for none), converts the
+ * payload, retries a failing handler with backoff, and gives a task that failed every attempt to the
+ * {@link TaskRecoverer}. A payload that cannot be converted is rejected at once, without retry. Runs on the worker
+ * threads; thread-safe.
+ */
+public class TaskHandlerInvoker implements TaskProcessor {
+
+    private static final Logger logger = LoggerFactory.getLogger(TaskHandlerInvoker.class);
+
+    private final TaskHandlerRegistry registry;
+
+    private final TaskPayloadConverter converter;
+
+    private final int localTag;
+
+    private final RetryBackoff retry;
+
+    private final TaskRecoverer recoverer;
+
+    private final TaskExecutionListener[] listeners;
+
+    private final Object backoffMonitor = new Object();
+
+    private volatile boolean shuttingDown;
+
+    /**
+     * @param localTag the from id this application's dispatcher stamps on its tasks ({@link TaskSource#LOCAL})
+     */
+    public TaskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter, int localTag,
+            RetryBackoff retry, TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
+        this.registry = registry;
+        this.converter = converter;
+        this.localTag = localTag;
+        this.retry = retry;
+        this.recoverer = recoverer;
+        this.listeners = listeners.toArray(new TaskExecutionListener[0]);
+    }
+
+    /** Allows retries again after {@link #shutdown()}. */
+    public void startup() {
+        this.shuttingDown = false;
+    }
+
+    /** Ends backoff waits now: tasks waiting for a retry go to the recoverer at once. */
+    public void shutdown() {
+        this.shuttingDown = true;
+        synchronized (this.backoffMonitor) {
+            this.backoffMonitor.notifyAll();
+        }
+    }
+
+    @Override
+    public Object process(DecodedTask task) throws Exception {
+        TaskHandlerMethod handler = this.registry.find(task.route());
+        if (handler == null) {
+            throw new FrameRejectedException(RejectReason.NO_HANDLER, "task " + task.taskId() + ": "
+                    + ((task.route() == null) ? "no default @TaskHandler (one without a name) takes tasks without a name"
+                            : "no @TaskHandler takes the task name '" + task.route() + "'"));
+        }
+        TaskContext context = new TaskContext(task.taskId(), task.workerId(), task.flags(), task.route(), task.mtype(),
+                (task.fromId() == this.localTag) ? TaskSource.LOCAL : TaskSource.EXTERNAL);
+        long start = System.nanoTime();
+        long attempt = 0;
+        while (true) {
+            attempt++;
+            try {
+                Object result = handler.invoke(task, context, this.converter);
+                notifyListeners(handler, start, null);
+                return result;
+            }
+            catch (FrameRejectedException ex) {
+                throw ex;
+            }
+            catch (Exception ex) {
+                if (attempt <= this.retry.maxRetries() && !this.shuttingDown) {
+                    long delay = this.retry.delayNanos(attempt);
+                    logger.warn("@TaskHandler {} failed on task {} (attempt {} of {}), retrying in {} ms: {}",
+                            handler.displayName(), task.taskId(), attempt, this.retry.maxRetries() + 1,
+                            TimeUnit.NANOSECONDS.toMillis(delay), ex.toString());
+                    if (backoff(delay)) {
+                        continue;
+                    }
+                }
+                notifyListeners(handler, start, ex);
+                throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
+                        ex);
+            }
+        }
+    }
+
+    private boolean backoff(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        synchronized (this.backoffMonitor) {
+            long left;
+            while (!this.shuttingDown && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(this.backoffMonitor, left);
+            }
+        }
+        return !this.shuttingDown;
+    }
+
+    private String recover(DecodedTask task, TaskHandlerMethod handler, Exception failure, long attempts) {
+        if (this.recoverer == null) {
+            return "";
+        }
+        try {
+            String note = this.recoverer.recover(new FailedTask(task.taskId(), task.route(), task.flags(),
+                    handler.displayName(), task.payloadBytes(), failure, attempts));
+            return (note == null || note.isEmpty()) ? "" : " (" + note + ")";
+        }
+        catch (Exception ex) {
+            failure.addSuppressed(ex);
+            return " (the recoverer failed too: " + ex + ")";
+        }
+    }
+
+    private void notifyListeners(TaskHandlerMethod handler, long start, Throwable failure) {
+        if (this.listeners.length == 0) {
+            return;
+        }
+        long nanos = System.nanoTime() - start;
+        for (TaskExecutionListener listener : this.listeners) {
+            listener.executed(handler, nanos, failure);
+        }
+    }
+}

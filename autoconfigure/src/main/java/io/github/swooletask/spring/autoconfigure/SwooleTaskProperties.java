@@ -1,0 +1,359 @@
+package io.github.swooletask.spring.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+import io.github.swooletask.dispatch.FullQueuePolicy;
+import io.github.swooletask.transport.IpcMode;
+
+/**
+ * Configuration of swoole-task ({@code swoole.task.*}).
+ */
+@ConfigurationProperties("swoole.task")
+public class SwooleTaskProperties {
+
+    /**
+     * How tasks reach the task workers: 1 (unix-socket), 2 (msgqueue: each worker reads its own message type, so a
+     * task can be addressed to one worker) or 3 (msgqueue-preemptive: workers compete for every task).
+     */
+    private IpcMode ipcMode = IpcMode.UNIX_SOCKET;
+
+    /**
+     * System V message queue key, decimal or 0x hex, for ipc-mode 2 and 3. Unset: a private queue, removed at
+     * shutdown. Set: a persistent queue that survives restarts and that other programs can post to; every
+     * application on a host needs its own key.
+     */
+    private String messageQueueKey;
+
+    /**
+     * Permission bits, in octal, for the message queue (or the Unix socket) when it is created. 0600 lets only this
+     * user post; 0660 adds the group, 0666 everyone on the host.
+     */
+    private String messageQueuePerms = "0600";
+
+    /**
+     * Byte capacity (msg_qbytes) to set on the message queue at startup. Unset: keep the kernel's default
+     * (kernel.msgmnb). Raising it above kernel.msgmnb needs CAP_SYS_RESOURCE.
+     */
+    private DataSize messageQueueCapacity;
+
+    /**
+     * Message type of task worker 0 in ipc-mode 2 (worker i reads offset + i), and of every task this application
+     * dispatches in ipc-mode 3. 2 matches Swoole with one request worker, so the PHP client's msg_send($q, 2, ...)
+     * reaches worker 0.
+     */
+    private long workerMtypeOffset = 2;
+
+    /** Number of task worker threads. Default: the number of CPUs. */
+    private int workerNum = Runtime.getRuntime().availableProcessors();
+
+    /**
+     * Directory for payloads too large for one message (8180 bytes or more), and the only directory a spill path in
+     * a message may point into.
+     */
+    private Path tmpdir = Path.of("/tmp");
+
+    /** Unix socket path for ipc-mode 1. Default: swoole-task.sock in tmpdir. */
+    private Path socketPath;
+
+    /** Bytes of tasks buffered in memory in ipc-mode 1 before producers block. */
+    private DataSize socketBufferSize = DataSize.ofMegabytes(1);
+
+    /** Largest payload accepted, spilled ones included. */
+    private DataSize maxPayloadSize = DataSize.ofMegabytes(16);
+
+    /** What a dispatch does when the queue is full: block (up to dispatch-timeout) or fail at once. */
+    private FullQueuePolicy fullQueuePolicy = FullQueuePolicy.BLOCK;
+
+    /** How long a dispatch waits for room in a full queue before it throws QueueFullException. */
+    private Duration dispatchTimeout = Duration.ofSeconds(10);
+
+    /** Default timeout of TaskTemplate.call(...). */
+    private Duration callTimeout = Duration.ofSeconds(30);
+
+    /**
+     * How long a graceful stop waits for running tasks before it interrupts them and logs their ids. Keep it below
+     * spring.lifecycle.timeout-per-shutdown-phase (30s by default).
+     */
+    private Duration shutdownTimeout = Duration.ofSeconds(20);
+
+    /** Whether the task workers start with the application context. */
+    private boolean autoStartup = true;
+
+    /** Delete spill files of this user in tmpdir older than this: payloads whose message was never consumed. */
+    private Duration spillMaxAge = Duration.ofHours(24);
+
+    /**
+     * Refuse to start when a keyed queue exists with another owner or looser permissions than configured, instead
+     * of logging a warning.
+     */
+    private boolean strictQueueOwner = false;
+
+    private final Retry retry = new Retry();
+
+    private final DeadLetter deadLetter = new DeadLetter();
+
+    public IpcMode getIpcMode() {
+        return this.ipcMode;
+    }
+
+    public void setIpcMode(IpcMode ipcMode) {
+        this.ipcMode = ipcMode;
+    }
+
+    public String getMessageQueueKey() {
+        return this.messageQueueKey;
+    }
+
+    public void setMessageQueueKey(String messageQueueKey) {
+        this.messageQueueKey = messageQueueKey;
+    }
+
+    public String getMessageQueuePerms() {
+        return this.messageQueuePerms;
+    }
+
+    public void setMessageQueuePerms(String messageQueuePerms) {
+        this.messageQueuePerms = messageQueuePerms;
+    }
+
+    public DataSize getMessageQueueCapacity() {
+        return this.messageQueueCapacity;
+    }
+
+    public void setMessageQueueCapacity(DataSize messageQueueCapacity) {
+        this.messageQueueCapacity = messageQueueCapacity;
+    }
+
+    public long getWorkerMtypeOffset() {
+        return this.workerMtypeOffset;
+    }
+
+    public void setWorkerMtypeOffset(long workerMtypeOffset) {
+        this.workerMtypeOffset = workerMtypeOffset;
+    }
+
+    public int getWorkerNum() {
+        return this.workerNum;
+    }
+
+    public void setWorkerNum(int workerNum) {
+        this.workerNum = workerNum;
+    }
+
+    public Path getTmpdir() {
+        return this.tmpdir;
+    }
+
+    public void setTmpdir(Path tmpdir) {
+        this.tmpdir = tmpdir;
+    }
+
+    public Path getSocketPath() {
+        return this.socketPath;
+    }
+
+    public void setSocketPath(Path socketPath) {
+        this.socketPath = socketPath;
+    }
+
+    public DataSize getSocketBufferSize() {
+        return this.socketBufferSize;
+    }
+
+    public void setSocketBufferSize(DataSize socketBufferSize) {
+        this.socketBufferSize = socketBufferSize;
+    }
+
+    public DataSize getMaxPayloadSize() {
+        return this.maxPayloadSize;
+    }
+
+    public void setMaxPayloadSize(DataSize maxPayloadSize) {
+        this.maxPayloadSize = maxPayloadSize;
+    }
+
+    public FullQueuePolicy getFullQueuePolicy() {
+        return this.fullQueuePolicy;
+    }
+
+    public void setFullQueuePolicy(FullQueuePolicy fullQueuePolicy) {
+        this.fullQueuePolicy = fullQueuePolicy;
+    }
+
+    public Duration getDispatchTimeout() {
+        return this.dispatchTimeout;
+    }
+
+    public void setDispatchTimeout(Duration dispatchTimeout) {
+        this.dispatchTimeout = dispatchTimeout;
+    }
+
+    public Duration getCallTimeout() {
+        return this.callTimeout;
+    }
+
+    public void setCallTimeout(Duration callTimeout) {
+        this.callTimeout = callTimeout;
+    }
+
+    public Duration getShutdownTimeout() {
+        return this.shutdownTimeout;
+    }
+
+    public void setShutdownTimeout(Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public boolean isAutoStartup() {
+        return this.autoStartup;
+    }
+
+    public void setAutoStartup(boolean autoStartup) {
+        this.autoStartup = autoStartup;
+    }
+
+    public Duration getSpillMaxAge() {
+        return this.spillMaxAge;
+    }
+
+    public void setSpillMaxAge(Duration spillMaxAge) {
+        this.spillMaxAge = spillMaxAge;
+    }
+
+    public boolean isStrictQueueOwner() {
+        return this.strictQueueOwner;
+    }
+
+    public void setStrictQueueOwner(boolean strictQueueOwner) {
+        this.strictQueueOwner = strictQueueOwner;
+    }
+
+    public Retry getRetry() {
+        return this.retry;
+    }
+
+    public DeadLetter getDeadLetter() {
+        return this.deadLetter;
+    }
+
+    /** The queue key as a number, or null for a private queue. */
+    public Integer resolvedKey() {
+        if (this.messageQueueKey == null || this.messageQueueKey.isBlank()) {
+            return null;
+        }
+        String text = this.messageQueueKey.trim();
+        long value;
+        try {
+            value = (text.startsWith("0x") || text.startsWith("0X")) ? Long.parseLong(text.substring(2), 16)
+                    : Long.parseLong(text);
+        }
+        catch (NumberFormatException ex) {
+            throw new IllegalArgumentException("swoole.task.message-queue-key '" + text
+                    + "' is not a decimal or 0x-hex number");
+        }
+        if (value == 0 || value < Integer.MIN_VALUE || value > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("swoole.task.message-queue-key '" + text + "' must be a non-zero"
+                    + " 32-bit value (0 is IPC_PRIVATE: leave the key unset for a private queue)");
+        }
+        return (int) value;
+    }
+
+    /** The permission bits as a number. */
+    public int resolvedPerms() {
+        String text = this.messageQueuePerms.trim();
+        try {
+            int perms = Integer.parseInt(text, 8);
+            if (perms < 0 || perms > 0777) {
+                throw new NumberFormatException();
+            }
+            return perms;
+        }
+        catch (NumberFormatException ex) {
+            throw new IllegalArgumentException("swoole.task.message-queue-perms '" + text
+                    + "' is not octal permission bits such as 0600");
+        }
+    }
+
+    /** The socket path, defaulting to swoole-task.sock in tmpdir. */
+    public Path resolvedSocketPath() {
+        return (this.socketPath != null) ? this.socketPath : this.tmpdir.resolve("swoole-task.sock");
+    }
+
+    /** Retry of failed handlers. */
+    public static class Retry {
+
+        /** Retries after a handler's first failure; 0 turns retry off. Conversion errors are never retried. */
+        private long maxRetries = 2;
+
+        /** Wait before the first retry. */
+        private Duration delay = Duration.ofMillis(500);
+
+        /** Growth of the wait per retry. */
+        private double multiplier = 2.0;
+
+        /** Longest wait between retries. */
+        private Duration maxDelay = Duration.ofSeconds(10);
+
+        public long getMaxRetries() {
+            return this.maxRetries;
+        }
+
+        public void setMaxRetries(long maxRetries) {
+            this.maxRetries = maxRetries;
+        }
+
+        public Duration getDelay() {
+            return this.delay;
+        }
+
+        public void setDelay(Duration delay) {
+            this.delay = delay;
+        }
+
+        public double getMultiplier() {
+            return this.multiplier;
+        }
+
+        public void setMultiplier(double multiplier) {
+            this.multiplier = multiplier;
+        }
+
+        public Duration getMaxDelay() {
+            return this.maxDelay;
+        }
+
+        public void setMaxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
+        }
+    }
+
+    /** Where tasks whose handler failed every attempt are kept. */
+    public static class DeadLetter {
+
+        /** Whether failed tasks are kept as files (otherwise they are only logged). */
+        private boolean enabled = true;
+
+        /** Directory for failed tasks, one file each with the reason and the raw payload. */
+        private Path directory = Path.of("swoole-task-dead-letters");
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Path getDirectory() {
+            return this.directory;
+        }
+
+        public void setDirectory(Path directory) {
+            this.directory = directory;
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package io.github.swooletask.spring.autoconfigure;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.spring.TaskContext;
+import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskSource;
+import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.TaskWorkerLifecycle;
+import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.unix.UnixSocketTransport;
+import io.github.swooletask.worker.TaskWorkerPool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SwooleTaskAutoConfigurationTest {
+
+    @TempDir
+    Path tmp;
+
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
+            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=2",
+                    "swoole.task.dead-letter.directory=" + this.tmp.resolve("dead"),
+                    "swoole.task.retry.max-retries=0");
+    }
+
+    static int randomKey() {
+        return 0x51590000 | ThreadLocalRandom.current().nextInt(1, 0x10000);
+    }
+
+    @Test
+    void defaultModeIsUnixSocketUnderTmpdir() {
+        runner().run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).hasSingleBean(TaskTemplate.class).hasSingleBean(TaskWorkerPool.class)
+                .hasSingleBean(TaskDispatcher.class).hasSingleBean(TaskWorkerLifecycle.class);
+            assertThat(context.getBean(TaskTransport.class)).isInstanceOf(UnixSocketTransport.class);
+            assertThat(context.getBean(TaskTransport.class).status().key())
+                .isEqualTo(this.tmp.resolve("swoole-task.sock").toString());
+            assertThat(context.getBean(TaskWorkerPool.class).size()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void ipcModeAcceptsNumbersAndNames() {
+        for (String value : List.of("3", "msgqueue-preemptive", "MSGQUEUE_PREEMPTIVE")) {
+            runner().withPropertyValues("swoole.task.ipc-mode=" + value).run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBean(TaskTransport.class).mode()).isEqualTo(IpcMode.MSGQUEUE_PREEMPTIVE);
+            });
+        }
+        runner().withPropertyValues("swoole.task.ipc-mode=2").run((context) -> assertThat(
+                context.getBean(TaskTransport.class).mode()).isEqualTo(IpcMode.MSGQUEUE));
+        runner().withPropertyValues("swoole.task.ipc-mode=4").run((context) -> assertThat(context).hasFailed()
+            .getFailure().rootCause().hasMessageContaining("ipc-mode '4' is not one of 1 (unix-socket)"));
+    }
+
+    @Test
+    void privateQueueIsRemovedWhenTheContextCloses() {
+        int[] id = new int[1];
+        runner().withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.message-queue-perms=0640").run((context) -> {
+            SysVTransport transport = (SysVTransport) context.getBean(TaskTransport.class);
+            assertThat(transport.queue().isPrivate()).isTrue();
+            assertThat(transport.status().permissions()).isEqualTo("0640");
+            id[0] = transport.queue().id();
+        });
+        assertThat(queueIdExists(id[0])).isFalse();
+    }
+
+    @Test
+    void keyedQueueSurvivesTheContextWithItsTasks() {
+        int key = randomKey();
+        try {
+            runner().withPropertyValues("swoole.task.ipc-mode=2", "swoole.task.message-queue-key=0x"
+                    + Integer.toHexString(key), "swoole.task.auto-startup=false").run((context) -> {
+                        context.getBean(TaskTemplate.class).dispatch("left for the next start");
+                        assertThat(context.getBean(TaskTransport.class).status().key())
+                            .isEqualTo(String.format("0x%08x", key));
+                    });
+            MessageQueue queue = MessageQueue.openExisting(key);
+            assertThat(queue.stats().messages()).isEqualTo(1);
+            CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
+            runner().withBean(Handlers.class, () -> new Handlers(seen))
+                .withPropertyValues("swoole.task.ipc-mode=2", "swoole.task.message-queue-key=" + key)
+                .run((context) -> {
+                    context.getBean(TaskWorkerLifecycle.class).start();
+                    waitFor(() -> seen.contains("default:left for the next start:EXTERNAL"));
+                });
+        }
+        finally {
+            removeKey(key);
+        }
+    }
+
+    @Test
+    void handlersReceiveTasksByNameAndResultsComeBack() {
+        CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
+        runner().withBean(Handlers.class, () -> new Handlers(seen)).withPropertyValues("swoole.task.ipc-mode=3")
+            .run((context) -> {
+                context.getBean(TaskWorkerLifecycle.class).start();
+                TaskTemplate tasks = context.getBean(TaskTemplate.class);
+                tasks.dispatch("plain text");
+                tasks.dispatch("point", new Point(3, 4));
+                CompletableFuture<Integer> area = tasks.call("area", new Point(6, 7));
+                assertThat(area.get(5, TimeUnit.SECONDS)).isEqualTo(42);
+                CompletableFuture<Object> bytes = tasks.call("bytes", new byte[] { 1, 2, 3 });
+                assertThat(bytes.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+                CompletableFuture<Object> failing = tasks.call("fail", "x", Duration.ofSeconds(5));
+                assertThatThrownBy(() -> failing.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasRootCauseMessage("refused x");
+                CompletableFuture<Object> map = tasks.call("map", Map.of("a", 1));
+                assertThat(map.get(5, TimeUnit.SECONDS)).isEqualTo(Map.of("a", 1));
+                waitFor(() -> seen.containsAll(List.of("default:plain text:LOCAL", "point:Point[x=3, y=4]")));
+            });
+    }
+
+    @Test
+    void taskWithAnUnknownNameIsRejectedAndTheCallerToldWhy() {
+        CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
+        runner().withBean(Handlers.class, () -> new Handlers(seen)).withPropertyValues("swoole.task.ipc-mode=3")
+            .run((context) -> {
+                context.getBean(TaskWorkerLifecycle.class).start();
+                CompletableFuture<Object> call = context.getBean(TaskTemplate.class).call("nobody", "x");
+                assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).hasMessageContaining(
+                        "no @TaskHandler takes the task name 'nobody'");
+                assertThat(context.getBean(TaskWorkerPool.class).statistics().rejectedCount()).isEqualTo(1);
+            });
+    }
+
+    @Test
+    void twoDefaultHandlersFailTheStartupNamingBoth() {
+        runner().withBean(Handlers.class, () -> new Handlers(new CopyOnWriteArrayList<>()))
+            .withUserConfiguration(SecondDefault.class).withPropertyValues("swoole.task.ipc-mode=3")
+            .run((context) -> assertThat(context).hasFailed().getFailure().rootCause()
+                .hasMessageContaining("Two @TaskHandler methods claim the default route")
+                .hasMessageContaining("Handlers.onDefault").hasMessageContaining("SecondDefault.alsoDefault"));
+    }
+
+    @Test
+    void handlerWithTwoPayloadsFailsTheStartup() {
+        runner().withUserConfiguration(TwoPayloads.class).withPropertyValues("swoole.task.ipc-mode=3")
+            .run((context) -> assertThat(context).hasFailed().getFailure().rootCause()
+                .hasMessageContaining("declares more than one payload parameter"));
+    }
+
+    @Test
+    void userTransportReplacesTheDefault() {
+        MessageQueue queue = MessageQueue.createPrivate(0600);
+        try {
+            SysVTransport mine = new SysVTransport(queue, IpcMode.MSGQUEUE, 10);
+            runner().withBean(TaskTransport.class, () -> mine).run((context) -> {
+                assertThat(context.getBean(TaskTransport.class)).isSameAs(mine);
+            });
+        }
+        finally {
+            queue.remove();
+        }
+    }
+
+    @Test
+    void badKeyAndPermsSayWhatIsWrong() {
+        runner().withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.message-queue-key=0xZZ")
+            .run((context) -> assertThat(context).hasFailed().getFailure().rootCause()
+                .hasMessageContaining("message-queue-key '0xZZ' is not a decimal or 0x-hex number"));
+        runner().withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.message-queue-perms=999")
+            .run((context) -> assertThat(context).hasFailed().getFailure().rootCause()
+                .hasMessageContaining("message-queue-perms '999' is not octal"));
+    }
+
+    @Test
+    void metadataDescribesEveryProperty() throws Exception {
+        String metadata;
+        try (var in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).as("generated configuration metadata").isNotNull();
+            metadata = new String(in.readAllBytes());
+        }
+        for (String name : List.of("ipc-mode", "message-queue-key", "message-queue-perms", "message-queue-capacity",
+                "worker-mtype-offset", "worker-num", "tmpdir", "socket-path", "socket-buffer-size", "max-payload-size",
+                "full-queue-policy", "dispatch-timeout", "call-timeout", "shutdown-timeout", "auto-startup",
+                "spill-max-age", "strict-queue-owner", "retry.max-retries", "retry.delay", "retry.multiplier",
+                "retry.max-delay", "dead-letter.enabled", "dead-letter.directory")) {
+            assertThat(metadata).contains("\"name\": \"swoole.task." + name + "\"");
+        }
+        assertThat(metadata).contains("Unset: a private queue, removed at shutdown");
+    }
+
+    static boolean queueIdExists(int id) {
+        try {
+            return Files.readAllLines(Path.of("/proc/sysvipc/msg")).stream().skip(1)
+                .map((line) -> line.trim().split("\\s+")[1]).anyMatch((value) -> value.equals(Integer.toString(id)));
+        }
+        catch (java.io.IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    static void removeKey(int key) {
+        if (MessageQueue.exists(key)) {
+            MessageQueue.openExisting(key).remove();
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
+            try {
+                Thread.sleep(10);
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+    }
+
+    record Point(int x, int y) {
+    }
+
+    static class Handlers {
+
+        private final List<String> seen;
+
+        Handlers(List<String> seen) {
+            this.seen = seen;
+        }
+
+        @TaskHandler
+        public void onDefault(String text, TaskContext context) {
+            this.seen.add("default:" + text + ":" + context.source());
+        }
+
+        @TaskHandler("point")
+        public void onPoint(Point point) {
+            this.seen.add("point:" + point);
+        }
+
+        @TaskHandler("area")
+        public int area(Point point) {
+            return point.x() * point.y();
+        }
+
+        @TaskHandler("bytes")
+        public int length(byte[] bytes) {
+            return bytes.length;
+        }
+
+        @TaskHandler("map")
+        public Map<String, Object> echo(Map<String, Object> map) {
+            return map;
+        }
+
+        @TaskHandler("fail")
+        public void fail(String text) {
+            throw new IllegalStateException("refused " + text);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SecondDefault {
+
+        @TaskHandler
+        public void alsoDefault(Object payload) {
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TwoPayloads {
+
+        @TaskHandler("two")
+        public void two(String a, String b) {
+        }
+    }
+}

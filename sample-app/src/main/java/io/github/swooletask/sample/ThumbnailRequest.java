@@ -1,0 +1,5 @@
+package io.github.swooletask.sample;
+
+/** Work for the "thumbnail" handler; travels as JSON. */
+public record ThumbnailRequest(String image, int width) {
+}

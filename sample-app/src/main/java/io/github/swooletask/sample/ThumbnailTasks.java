@@ -1,0 +1,55 @@
+package io.github.swooletask.sample;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import io.github.swooletask.spring.TaskContext;
+import io.github.swooletask.spring.TaskHandler;
+
+/** The task handlers: one named handler for thumbnails, and the default one for tasks posted by other programs. */
+@Component
+public class ThumbnailTasks {
+
+    private static final Logger logger = LoggerFactory.getLogger(ThumbnailTasks.class);
+
+    private final ConcurrentLinkedDeque<String> recent = new ConcurrentLinkedDeque<>();
+
+    /** Makes a "thumbnail" (here: computes where it would be written) on a task worker. */
+    @TaskHandler("thumbnail")
+    public Thumbnail thumbnail(ThumbnailRequest request, TaskContext context) {
+        if (request.width() <= 0) {
+            throw new IllegalArgumentException("width must be positive, was " + request.width());
+        }
+        String path = "/var/thumbs/" + request.width() + "/" + request.image();
+        remember("thumbnail " + request.image() + " -> " + path + " (task " + context.taskId() + ")");
+        return new Thumbnail(request.image(), request.width(), path, context.workerId());
+    }
+
+    /**
+     * Takes every task without a name: text from the PHP client arrives as a String, PHP arrays as a Map or List.
+     */
+    @TaskHandler
+    public void fromOutside(Object payload, TaskContext context) {
+        String kind = (payload instanceof Map) ? "map" : (payload instanceof List) ? "list" : "text";
+        logger.info("Task {} ({}, {} source) on worker {}: {}", context.taskId(), kind, context.source(),
+                context.workerId(), payload);
+        remember(kind + " task " + context.taskId() + ": " + payload);
+    }
+
+    /** The last few tasks handled, newest first. */
+    public List<String> recent() {
+        return List.copyOf(this.recent);
+    }
+
+    private void remember(String line) {
+        this.recent.addFirst(line);
+        while (this.recent.size() > 20) {
+            this.recent.pollLast();
+        }
+    }
+}
