@@ -31,6 +31,8 @@ public class TaskWorkerLifecycle implements SmartLifecycle {
 
     private final SpillFiles spillFiles;
 
+    private final Runnable beforeStop;
+
     private final Duration shutdownTimeout;
 
     private final Duration spillMaxAge;
@@ -43,8 +45,12 @@ public class TaskWorkerLifecycle implements SmartLifecycle {
 
     private volatile StopReport lastStop;
 
+    /**
+     * @param beforeStop runs first when stopping, e.g. sending the dispatcher's open batches
+     */
     public TaskWorkerLifecycle(TaskWorkerPool pool, TaskHandlerInvoker invoker, SpillFiles spillFiles,
-            Duration shutdownTimeout, Duration spillMaxAge, boolean autoStartup) {
+            Runnable beforeStop, Duration shutdownTimeout, Duration spillMaxAge, boolean autoStartup) {
+        this.beforeStop = beforeStop;
         this.pool = pool;
         this.invoker = invoker;
         this.spillFiles = spillFiles;
@@ -82,6 +88,12 @@ public class TaskWorkerLifecycle implements SmartLifecycle {
             return;
         }
         this.running = false;
+        try {
+            this.beforeStop.run();
+        }
+        catch (RuntimeException ex) {
+            logger.error("Could not send open task batches before stopping: {}", ex.getMessage());
+        }
         this.invoker.shutdown();
         this.lastStop = this.pool.stop(this.shutdownTimeout);
         if (this.sweeper != null) {

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import io.github.swooletask.sysv.MessageBuffer;
 import io.github.swooletask.transport.IpcMode;
@@ -42,6 +42,14 @@ public final class TaskDispatcher {
 
     private final DispatchStatistics statistics = new DispatchStatistics();
 
+    private final LongSupplier backlog;
+
+    private final long batchThreshold;
+
+    private final TaskBatcher batcher;
+
+    private final java.util.concurrent.atomic.LongAdder sentMessages = new java.util.concurrent.atomic.LongAdder();
+
     private final ThreadLocal<MessageBuffer> buffers = ThreadLocal
         .withInitial(() -> MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE));
 
@@ -57,6 +65,19 @@ public final class TaskDispatcher {
      */
     public TaskDispatcher(TaskTransport transport, FrameEncoder encoder, IntSupplier workerSelector, int workerCount,
             FullQueuePolicy fullQueuePolicy, Duration timeout, TaskReplies replies) {
+        this(transport, encoder, workerSelector, workerCount, fullQueuePolicy, timeout, replies, null, Duration.ZERO);
+    }
+
+    /**
+     * A dispatcher that batches small tasks while the queue has a backlog.
+     * @param receivedMessages messages the workers have taken so far (the pool's
+     * {@code statistics()::receivedCount}): with the messages this dispatcher sent it tells the backlog; null turns
+     * batching off. Batching also stays off with {@link FullQueuePolicy#FAIL}, where a task must fail at once.
+     * @param linger longest time an open batch waits for more tasks
+     */
+    public TaskDispatcher(TaskTransport transport, FrameEncoder encoder, IntSupplier workerSelector, int workerCount,
+            FullQueuePolicy fullQueuePolicy, Duration timeout, TaskReplies replies, LongSupplier receivedMessages,
+            Duration linger) {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         this.workerCount = workerCount;
@@ -64,6 +85,11 @@ public final class TaskDispatcher {
         this.fullQueuePolicy = fullQueuePolicy;
         this.timeoutNanos = timeout.toNanos();
         this.replies = Objects.requireNonNull(replies, "replies");
+        boolean batching = receivedMessages != null && fullQueuePolicy == FullQueuePolicy.BLOCK;
+        this.backlog = batching ? () -> this.sentMessages.sum() - receivedMessages.getAsLong() : null;
+        this.batchThreshold = Math.max(2, 2L * workerCount);
+        this.batcher = batching ? new TaskBatcher(transport,
+                (transport.mode() == IpcMode.MSGQUEUE) ? workerCount : 1, linger.toNanos(), this.statistics, this.sentMessages) : null;
     }
 
     private static IntSupplier roundRobin(int n) {
@@ -121,6 +147,22 @@ public final class TaskDispatcher {
 
     private void send(int taskId, int fromId, int flags, byte[] route, byte[] payload, int worker) {
         int target = targetWorker(worker);
+        int slot = (this.transport.mode() == IpcMode.MSGQUEUE) ? target : 0;
+        if (this.batcher != null) {
+            long deadline = System.nanoTime() + this.timeoutNanos;
+            if (FrameEncoder.inlineSize(route, payload.length) <= TaskBatcher.MAX_ITEM
+                    && this.backlog.getAsLong() >= this.batchThreshold) {
+                if (!this.batcher.append(slot, target, taskId, fromId, flags, route, payload, deadline)) {
+                    this.statistics.full();
+                    throw new QueueFullException(fullMessage());
+                }
+                return;
+            }
+            if (!this.batcher.flush(slot, deadline)) {
+                this.statistics.full();
+                throw new QueueFullException(fullMessage());
+            }
+        }
         MessageBuffer buffer = this.buffers.get();
         int length;
         try {
@@ -143,7 +185,27 @@ public final class TaskDispatcher {
             this.statistics.error();
             throw ex;
         }
+        this.sentMessages.increment();
         this.statistics.queued(1);
+    }
+
+    /** Sends every open batch now (for example before the workers stop). */
+    public void flush() {
+        if (this.batcher != null) {
+            this.batcher.flushAll(this.timeoutNanos);
+        }
+    }
+
+    /** Sends open batches and stops the batch flusher. */
+    public void close() {
+        if (this.batcher != null) {
+            this.batcher.close();
+        }
+    }
+
+    /** Whether small tasks are batched while the queue has a backlog. */
+    public boolean isBatching() {
+        return this.batcher != null;
     }
 
     private int targetWorker(int worker) {
@@ -169,16 +231,7 @@ public final class TaskDispatcher {
             long deadline = System.nanoTime() + this.timeoutNanos;
             int attempt = 0;
             while (System.nanoTime() - deadline < 0) {
-                if (attempt < 64) {
-                    Thread.onSpinWait();
-                }
-                else if (attempt < 128) {
-                    Thread.yield();
-                }
-                else {
-                    LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(attempt - 128, 6)));
-                }
-                attempt++;
+                Backoff.pause(attempt++);
                 if (this.transport.send(buffer, length, target, false)) {
                     return;
                 }

@@ -48,7 +48,8 @@ public final class MessageBuffer {
         return this.whole.getLong(0);
     }
 
-    void mtype(long mtype) {
+    /** Sets the {@code mtype} (receivers of other transports set 0). */
+    public void mtype(long mtype) {
         this.whole.putLong(0, mtype);
     }
 

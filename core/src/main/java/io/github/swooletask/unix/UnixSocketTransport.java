@@ -334,6 +334,7 @@ public final class UnixSocketTransport implements TaskTransport {
         }
         int length = Math.min(frame.length, buffer.textCapacity());
         buffer.text().put(0, frame, 0, length);
+        buffer.mtype(0);
         return length;
     }
 

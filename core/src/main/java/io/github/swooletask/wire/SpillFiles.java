@@ -47,7 +47,9 @@ public final class SpillFiles {
         if (!Files.isDirectory(this.tmpdir)) {
             throw new IllegalArgumentException("spill directory (swoole.task.tmpdir) " + tmpdir + " is not a directory");
         }
-        int longest = this.tmpdir.toString().length() + 1 + PREFIX.length() + 20;
+        // the spill body carries the path as UTF-8 bytes, so count bytes, not chars
+        int longest = this.tmpdir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1
+                + PREFIX.length() + 20;
         if (longest > TaskFrame.MAX_SPILL_PATH) {
             throw new IllegalArgumentException("spill directory (swoole.task.tmpdir) " + this.tmpdir + " is too long:"
                     + " spill paths must fit in " + TaskFrame.MAX_SPILL_PATH + " bytes; choose a shorter directory");

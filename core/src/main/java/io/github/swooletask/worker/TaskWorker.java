@@ -104,6 +104,7 @@ final class TaskWorker implements Runnable {
                     break;
                 }
                 this.state = WorkerState.BUSY;
+                this.statistics.received();
                 handle(length);
             }
             this.state = WorkerState.STOPPED;

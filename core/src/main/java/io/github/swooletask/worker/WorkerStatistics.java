@@ -9,6 +9,8 @@ import io.github.swooletask.wire.RejectReason;
 /** Totals of a worker pool since it was made; thread-safe, cheap to update. */
 public final class WorkerStatistics {
 
+    private final LongAdder received = new LongAdder();
+
     private final LongAdder processed = new LongAdder();
 
     private final LongAdder failed = new LongAdder();
@@ -19,6 +21,15 @@ public final class WorkerStatistics {
         for (RejectReason reason : RejectReason.values()) {
             this.rejected.put(reason, new LongAdder());
         }
+    }
+
+    void received() {
+        this.received.increment();
+    }
+
+    /** Messages taken from the transport (a batch counts once, wake-up frames too). */
+    public long receivedCount() {
+        return this.received.sum();
     }
 
     void processed() {

@@ -522,4 +522,24 @@ class UnixSocketTransportTest {
         assertThat(small.text().getInt(TaskFrame.OFFSET_TASK_ID)).isEqualTo(7);
         assertThat(transport.status().depth()).isZero();
     }
+
+    @Test
+    void sendingAllocatesNothingOnTheSteadyPath() {
+        UnixSocketTransport transport = transport(1L << 30);
+        MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+        int length = FrameEncoder.encodeWake(buffer.text());
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int sends = 20_000;
+        for (int i = 0; i < sends; i++) {
+            assertThat(transport.send(buffer, length, -1, false)).isTrue();
+        }
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < sends; i++) {
+            transport.send(buffer, length, -1, false);
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertThat(allocated).as("bytes allocated by %d sends", sends).isLessThan(sends * 8L);
+        waitFor("every frame is queued", () -> transport.status().depth() == 2L * sends);
+    }
 }

@@ -89,6 +89,52 @@ class WorkerPoolTest {
     }
 
     @Test
+    void batchedTasksArriveOnceEachWithResults() throws Exception {
+        int count = 200_000;
+        java.util.BitSet seen = new java.util.BitSet();
+        java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch done = new CountDownLatch(count + 1);
+        this.queue = MessageQueue.createPrivate(0600);
+        this.transport = new SysVTransport(this.queue, IpcMode.MSGQUEUE_PREEMPTIVE, 2);
+        SpillFiles spill = new SpillFiles(this.tmp, 1 << 24);
+        TaskReplies replies = new TaskReplies();
+        this.pool = new TaskWorkerPool(this.transport, spill, (task) -> {
+            int n = task.payload().getInt(task.payload().position());
+            synchronized (seen) {
+                if (seen.get(n)) {
+                    duplicates.incrementAndGet();
+                }
+                seen.set(n);
+            }
+            done.countDown();
+            return n * 2;
+        }, replies, 2, TaskWorkerPool.threadFactory("batch-worker-"));
+        this.pool.start();
+        TaskDispatcher dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(spill), null, 2,
+                FullQueuePolicy.BLOCK, Duration.ofSeconds(10), replies, this.pool.statistics()::receivedCount,
+                Duration.ofMillis(1));
+        try {
+            java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.nativeOrder());
+            for (int i = 0; i < count; i++) {
+                dispatcher.dispatch(null, 0, payload.putInt(0, i).array(), -1);
+            }
+            CompletableFuture<Object> last = dispatcher.call(null, 0, payload.putInt(0, count).array(), -1,
+                    Duration.ofSeconds(10));
+            assertThat(last.get(10, TimeUnit.SECONDS)).isEqualTo(2 * count);
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+        finally {
+            dispatcher.close();
+        }
+        assertThat(seen.cardinality()).isEqualTo(count + 1);
+        assertThat(duplicates.get()).isZero();
+        assertThat(dispatcher.statistics().queuedCount()).isEqualTo(count + 1);
+        assertThat(this.pool.statistics().processedCount()).isEqualTo(count + 1);
+        assertThat(this.pool.statistics().receivedCount()).as("messages carried several tasks each")
+            .isLessThan(count / 2);
+    }
+
+    @Test
     void directedTasksReachTheirWorker() throws Exception {
         int perWorker = 200;
         CountDownLatch done = new CountDownLatch(3 * perWorker);

@@ -147,12 +147,14 @@ public final class SwooleTaskAutoConfiguration {
                 TaskWorkerPool.threadFactory("swoole-task-worker-"));
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     TaskDispatcher taskDispatcher(TaskTransport transport, SpillFiles spillFiles, TaskWorkerPool pool,
             TaskReplies replies, SwooleTaskProperties properties) {
+        boolean batching = properties.getBatching().isEnabled() && properties.isAutoStartup();
         return new TaskDispatcher(transport, new FrameEncoder(spillFiles), pool::selectWorker, pool.size(),
-                properties.getFullQueuePolicy(), properties.getDispatchTimeout(), replies);
+                properties.getFullQueuePolicy(), properties.getDispatchTimeout(), replies,
+                batching ? pool.statistics()::receivedCount : null, properties.getBatching().getLinger());
     }
 
     @Bean
@@ -165,8 +167,8 @@ public final class SwooleTaskAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     TaskWorkerLifecycle taskWorkerLifecycle(TaskWorkerPool pool, TaskHandlerInvoker invoker, SpillFiles spillFiles,
-            SwooleTaskProperties properties) {
-        return new TaskWorkerLifecycle(pool, invoker, spillFiles, properties.getShutdownTimeout(),
+            TaskDispatcher dispatcher, SwooleTaskProperties properties) {
+        return new TaskWorkerLifecycle(pool, invoker, spillFiles, dispatcher::flush, properties.getShutdownTimeout(),
                 properties.getSpillMaxAge(), properties.isAutoStartup());
     }
 }

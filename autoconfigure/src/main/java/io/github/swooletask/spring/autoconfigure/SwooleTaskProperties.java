@@ -92,6 +92,8 @@ public class SwooleTaskProperties {
      */
     private boolean strictQueueOwner = false;
 
+    private final Batching batching = new Batching();
+
     private final Retry retry = new Retry();
 
     private final DeadLetter deadLetter = new DeadLetter();
@@ -232,6 +234,10 @@ public class SwooleTaskProperties {
         this.strictQueueOwner = strictQueueOwner;
     }
 
+    public Batching getBatching() {
+        return this.batching;
+    }
+
     public Retry getRetry() {
         return this.retry;
     }
@@ -281,6 +287,36 @@ public class SwooleTaskProperties {
     /** The socket path, defaulting to swoole-task.sock in tmpdir. */
     public Path resolvedSocketPath() {
         return (this.socketPath != null) ? this.socketPath : this.tmpdir.resolve("swoole-task.sock");
+    }
+
+    /** Batching of small tasks dispatched from Java while the queue has a backlog. */
+    public static class Batching {
+
+        /**
+         * Whether small tasks dispatched while the queue has a backlog travel several to a message. Only this
+         * application's workers read batches: turn it off if another kind of program consumes the queue. Never
+         * used with full-queue-policy=fail or auto-startup=false.
+         */
+        private boolean enabled = true;
+
+        /** Longest time an open batch waits for more tasks before it is sent. */
+        private Duration linger = Duration.ofNanos(200_000);
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getLinger() {
+            return this.linger;
+        }
+
+        public void setLinger(Duration linger) {
+            this.linger = linger;
+        }
     }
 
     /** Retry of failed handlers. */

@@ -1,0 +1,34 @@
+package io.github.swooletask.spring.actuate;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+import io.github.swooletask.spring.TaskWorkerLifecycle;
+import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.worker.TaskWorkerPool;
+
+/**
+ * Registers the {@code swooleTask} health contributor ({@link SwooleTaskHealthIndicator}) when Spring Boot's health
+ * support is on the class path, unless {@code management.health.swooletask.enabled=false}.
+ */
+@AutoConfiguration(after = SwooleTaskAutoConfiguration.class,
+        afterName = "org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration")
+@ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
+        "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator" })
+@ConditionalOnEnabledHealthIndicator("swooletask")
+@ConditionalOnBean({ TaskTransport.class, TaskWorkerPool.class })
+public final class SwooleTaskHealthAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "swooleTaskHealthIndicator")
+    SwooleTaskHealthIndicator swooleTaskHealthIndicator(TaskTransport transport, TaskWorkerPool pool,
+            ObjectProvider<TaskWorkerLifecycle> lifecycle) {
+        return new SwooleTaskHealthIndicator(transport, pool, lifecycle.getIfAvailable());
+    }
+}

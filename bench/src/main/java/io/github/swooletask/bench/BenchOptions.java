@@ -1,0 +1,141 @@
+package io.github.swooletask.bench;
+
+import java.util.Locale;
+
+/**
+ * The command line of {@link BenchApplication}, parsed and checked.
+ *
+ * @param mode ipc-mode 1, 2 or 3
+ * @param payload payload bytes per task (1 to 65536; 8180 and more are spilled to files)
+ * @param workers task worker threads (and C consumers, executor threads)
+ * @param tasks timed tasks
+ * @param producers dispatching threads
+ * @param key System V key of the queue, or null for a private queue (an external producer gets a random key)
+ * @param baselineC whether to run the C baseline
+ * @param baselineExecutor whether to run the ThreadPoolExecutor baseline
+ * @param externalProducer {@code php} or {@code c} to post the tasks from another process, or null
+ * @param warmup untimed tasks before the timed ones
+ */
+public record BenchOptions(int mode, int payload, int workers, long tasks, int producers, Integer key,
+        boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup) {
+
+    /** Largest payload accepted: 64 KiB. */
+    public static final int MAX_PAYLOAD = 64 * 1024;
+
+    /** Largest payload an external producer or the C baseline sends in one message (no spill). */
+    public static final int MAX_INLINE_PAYLOAD = 8179;
+
+    static final String USAGE = """
+            usage: java -jar swoole-task-bench.jar [options]
+              --mode 1|2|3             ipc-mode: 1 Unix socket, 2 msgqueue directed, 3 msgqueue preemptive (default 3)
+              --payload BYTES          payload per task, 1 to 65536; 8180 and more are spilled to files (default 16)
+              --workers N              task worker threads (default 2)
+              --tasks N                timed tasks (default 1000000)
+              --producers N            dispatching threads (default 1)
+              --key KEY                System V key, decimal or 0x-hex (default: a private queue)
+              --baseline none|c|executor|all   baselines to run in the same invocation (default none)
+              --external-producer php|c        post the tasks from another process instead of Java
+              --warmup N               untimed tasks first (default 10% of --tasks)
+            """;
+
+    /** Parses the arguments; throws {@link IllegalArgumentException} with a message for the user. */
+    public static BenchOptions parse(String... args) {
+        int mode = 3;
+        int payload = 16;
+        int workers = 2;
+        long tasks = 1_000_000;
+        int producers = 1;
+        Integer key = null;
+        String baseline = "none";
+        String external = null;
+        Long warmup = null;
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            String value;
+            int eq = name.indexOf('=');
+            if (name.startsWith("--") && eq > 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            else {
+                if (name.equals("--help") || name.equals("-h")) {
+                    throw new IllegalArgumentException(USAGE);
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("missing value for " + name + "\n" + USAGE);
+                }
+                value = args[++i];
+            }
+            switch (name) {
+                case "--mode" -> mode = (int) number(name, value, 1, 3);
+                case "--payload" -> payload = (int) number(name, value, 1, MAX_PAYLOAD);
+                case "--workers" -> workers = (int) number(name, value, 1, 1024);
+                case "--tasks" -> tasks = number(name, value, 1, Integer.MAX_VALUE);
+                case "--producers" -> producers = (int) number(name, value, 1, 1024);
+                case "--key" -> key = parseKey(value);
+                case "--baseline" -> baseline = value.toLowerCase(Locale.ROOT);
+                case "--external-producer" -> external = value.toLowerCase(Locale.ROOT);
+                case "--warmup" -> warmup = number(name, value, 0, Integer.MAX_VALUE);
+                default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
+            }
+        }
+        boolean c;
+        boolean executor;
+        switch (baseline) {
+            case "none" -> { c = false; executor = false; }
+            case "c" -> { c = true; executor = false; }
+            case "executor" -> { c = false; executor = true; }
+            case "all" -> { c = true; executor = true; }
+            default -> throw new IllegalArgumentException("--baseline must be none, c, executor or all, was "
+                    + baseline);
+        }
+        if (external != null) {
+            if (!external.equals("php") && !external.equals("c")) {
+                throw new IllegalArgumentException("--external-producer must be php or c, was " + external);
+            }
+            if (mode == 1) {
+                throw new IllegalArgumentException("--external-producer posts to a System V queue: use --mode 2 or 3");
+            }
+            if (payload > MAX_INLINE_PAYLOAD) {
+                throw new IllegalArgumentException("--external-producer sends whole messages only: --payload must be"
+                        + " at most " + MAX_INLINE_PAYLOAD);
+            }
+        }
+        long warm = (warmup != null) ? warmup : tasks / 10;
+        return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm);
+    }
+
+    /** Whether payloads of this size travel in spill files. */
+    public boolean spills() {
+        return this.payload >= 8180;
+    }
+
+    private static long number(String name, String value, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(value.replace("_", ""));
+        }
+        catch (NumberFormatException ex) {
+            throw new IllegalArgumentException(name + " needs a number, was '" + value + "'");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + n);
+        }
+        return n;
+    }
+
+    static Integer parseKey(String text) {
+        String t = text.trim();
+        long value;
+        try {
+            value = (t.startsWith("0x") || t.startsWith("0X")) ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
+        }
+        catch (NumberFormatException ex) {
+            throw new IllegalArgumentException("--key must be decimal or 0x-hex, was '" + text + "'");
+        }
+        if (value == 0 || value < Integer.MIN_VALUE || value > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("--key must be a non-zero 32-bit value, was '" + text + "'");
+        }
+        return (int) value;
+    }
+}

@@ -1,0 +1,178 @@
+package io.github.swooletask.dispatch;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.TaskFrame;
+
+/**
+ * Packs small tasks into batch messages ({@link io.github.swooletask.wire.TaskFlags#BATCH}) while the queue has a
+ * backlog, so one {@code msgsnd}/{@code msgrcv} pair carries many tasks. One open batch per target (per worker in
+ * mode 2, one otherwise). A batch goes out when it is full, when its producer next sends directly, or after the
+ * linger time, sent by a flusher thread. A batch that finds the queue full stays whole and is retried: a task
+ * accepted into a batch is never dropped. Thread-safe.
+ */
+final class TaskBatcher implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(TaskBatcher.class);
+
+    /** Largest frame that joins a batch; larger ones travel alone. */
+    static final int MAX_ITEM = 2048;
+
+    private final TaskTransport transport;
+
+    private final Batch[] batches;
+
+    private final long lingerNanos;
+
+    private final DispatchStatistics statistics;
+
+    private final AtomicInteger open = new AtomicInteger();
+
+    private final Thread flusher;
+
+    private volatile boolean closed;
+
+    private final LongAdder sentMessages;
+
+    TaskBatcher(TaskTransport transport, int targets, long lingerNanos, DispatchStatistics statistics,
+            LongAdder sentMessages) {
+        this.transport = transport;
+        this.sentMessages = sentMessages;
+        this.lingerNanos = lingerNanos;
+        this.statistics = statistics;
+        this.batches = new Batch[targets];
+        for (int i = 0; i < targets; i++) {
+            this.batches[i] = new Batch(i);
+        }
+        this.flusher = new Thread(this::flushLoop, "swoole-task-batch-flusher");
+        this.flusher.setDaemon(true);
+        this.flusher.start();
+    }
+
+    /**
+     * Adds a task to the open batch of {@code slot}, first sending that batch if the task does not fit.
+     * @param deadlineNanos how long to wait for room if the full batch must go out first
+     * @return false if a full batch could not be sent in time (the task was not added)
+     */
+    boolean append(int slot, int target, int taskId, int fromId, int flags, byte[] route, byte[] payload,
+            long deadlineNanos) {
+        Batch batch = this.batches[slot];
+        int size = FrameEncoder.inlineSize(route, payload.length);
+        synchronized (batch) {
+            if (batch.used + size > TaskFrame.SPILL_THRESHOLD - 1 && !batch.send(deadlineNanos, true)) {
+                return false;
+            }
+            batch.target = target;
+            batch.used = FrameEncoder.appendToBatch(batch.buffer.text(), batch.used, taskId, fromId, flags, route,
+                    payload, 0, payload.length);
+            if (batch.count++ == 0) {
+                batch.openedNanos = System.nanoTime();
+                if (this.open.getAndIncrement() == 0) {
+                    LockSupport.unpark(this.flusher);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Sends the open batch of {@code slot}, if any, before a task travels alone (keeps a producer's order). */
+    boolean flush(int slot, long deadlineNanos) {
+        Batch batch = this.batches[slot];
+        if (batch.count == 0) {
+            return true;
+        }
+        synchronized (batch) {
+            return batch.count == 0 || batch.send(deadlineNanos, true);
+        }
+    }
+
+    private void flushLoop() {
+        while (!this.closed) {
+            if (this.open.get() == 0) {
+                LockSupport.park(this);
+                continue;
+            }
+            LockSupport.parkNanos(this, this.lingerNanos);
+            long now = System.nanoTime();
+            for (Batch batch : this.batches) {
+                if (batch.count > 0 && now - batch.openedNanos >= this.lingerNanos) {
+                    synchronized (batch) {
+                        if (batch.count > 0) {
+                            batch.send(0, false);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sends every open batch, waiting up to {@code timeoutNanos} for room. */
+    @Override
+    public void close() {
+        flushAll(5_000_000_000L);
+        this.closed = true;
+        LockSupport.unpark(this.flusher);
+    }
+
+    void flushAll(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (Batch batch : this.batches) {
+            synchronized (batch) {
+                if (batch.count > 0 && !batch.send(deadline, true)) {
+                    logger.error("{} batched task(s) could not be queued before shutdown: the queue stayed full",
+                            batch.count);
+                }
+            }
+        }
+    }
+
+    /** One open batch; guarded by its own monitor. */
+    private final class Batch {
+
+        final MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+
+        final int slot;
+
+        int target;
+
+        /** Offset after the last frame; frames start after the batch header. */
+        int used = TaskFrame.HEADER_SIZE;
+
+        volatile int count;
+
+        long openedNanos;
+
+        Batch(int slot) {
+            this.slot = slot;
+        }
+
+        /**
+         * Sends this batch. With {@code wait}, retries until {@code deadlineNanos}; without, tries once.
+         * @return whether it was sent (when not, it stays whole for a later try)
+         */
+        boolean send(long deadlineNanos, boolean wait) {
+            FrameEncoder.putBatchHeader(this.buffer.text(), this.used - TaskFrame.HEADER_SIZE);
+            int attempt = 0;
+            while (!TaskBatcher.this.transport.send(this.buffer, this.used, this.target, false)) {
+                if (!wait || System.nanoTime() - deadlineNanos >= 0) {
+                    return false;
+                }
+                Backoff.pause(attempt++);
+            }
+            TaskBatcher.this.sentMessages.increment();
+            TaskBatcher.this.statistics.queued(this.count);
+            this.count = 0;
+            this.used = TaskFrame.HEADER_SIZE;
+            TaskBatcher.this.open.decrementAndGet();
+            return true;
+        }
+    }
+}
