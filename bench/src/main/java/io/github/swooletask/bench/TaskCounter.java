@@ -62,9 +62,18 @@ public final class TaskCounter {
      * @throws IllegalStateException when the count stalls
      */
     public void awaitPhase(long stallSeconds, String what) throws InterruptedException {
+        awaitPhase(stallSeconds, what, () -> { });
+    }
+
+    /**
+     * Like {@link #awaitPhase(long, String)}, running {@code check} (which may throw to give up early, e.g. when the
+     * producing process died) while waiting.
+     */
+    public void awaitPhase(long stallSeconds, String what, Runnable check) throws InterruptedException {
         long seen = -1;
         long lastProgress = System.nanoTime();
         while (!this.done.await(200, TimeUnit.MILLISECONDS)) {
+            check.run();
             long now = this.phaseCount.get();
             if (now != seen) {
                 seen = now;

@@ -67,10 +67,19 @@ public final class TaskWorkerPool {
 
     /** A thread factory that makes daemon threads named {@code prefix + index}. */
     public static ThreadFactory threadFactory(String prefix) {
+        return threadFactory(prefix, true);
+    }
+
+    /**
+     * A thread factory that makes threads named {@code prefix + index}.
+     * @param daemon false to keep the JVM alive while the workers run (as an application whose job is the workers
+     * wants)
+     */
+    public static ThreadFactory threadFactory(String prefix, boolean daemon) {
         AtomicInteger count = new AtomicInteger();
         return (runnable) -> {
             Thread thread = new Thread(runnable, prefix + count.getAndIncrement());
-            thread.setDaemon(true);
+            thread.setDaemon(daemon);
             return thread;
         };
     }

@@ -144,7 +144,7 @@ public final class SwooleTaskAutoConfiguration {
                     + properties.getWorkerNum());
         }
         return new TaskWorkerPool(transport, spillFiles, invoker, replies, properties.getWorkerNum(),
-                TaskWorkerPool.threadFactory("swoole-task-worker-"));
+                TaskWorkerPool.threadFactory("swoole-task-worker-", false));
     }
 
     @Bean(destroyMethod = "close")

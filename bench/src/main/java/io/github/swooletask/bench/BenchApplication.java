@@ -1,0 +1,216 @@
+package io.github.swooletask.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.github.swooletask.sysv.KernelLimits;
+import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.sysv.MessageQueueException;
+
+/**
+ * The swoole-task throughput benchmark: {@code java -jar swoole-task-bench.jar --mode 3 --payload 16 --workers 2
+ * --tasks 1000000 [--baseline all] [--external-producer php|c]}. Dispatches through the real starter, optionally
+ * runs the C and executor baselines in the same invocation, prints a table and, as its last line,
+ * {@code tasks_per_s=<integer>} of the swoole-task run. Removes every queue, socket and spill file it made, also when
+ * a run fails. Options: {@link BenchOptions#USAGE}.
+ */
+public final class BenchApplication {
+
+    private BenchApplication() {
+    }
+
+    /** Everything one invocation measured. */
+    public record Report(RunResult swoole, List<RunResult> results, List<String> ratios) {
+    }
+
+    public static void main(String[] args) {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        }
+        catch (IllegalArgumentException ex) {
+            System.err.println(ex.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            run(options, System.out);
+        }
+        catch (Throwable ex) {
+            System.out.flush();
+            System.err.println("swoole-task-bench failed: " + ex.getMessage());
+            if (!(ex instanceof IllegalStateException)) {
+                ex.printStackTrace();
+            }
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    /** Parses {@code args} and runs; see {@link #run(BenchOptions, PrintStream)}. */
+    public static Report run(String[] args, PrintStream out) throws Exception {
+        return run(BenchOptions.parse(args), out);
+    }
+
+    /**
+     * Runs the benchmark and its baselines and prints the table, the ratios and, last, {@code tasks_per_s=}.
+     * @throws IllegalStateException with a message for the user when a run or a needed program fails
+     */
+    public static Report run(BenchOptions options, PrintStream out) throws Exception {
+        Path workDir = Files.createTempDirectory("stbench-");
+        Integer key = options.key();
+        if (key == null && options.externalProducer() != null) {
+            key = freeKey();
+        }
+        if (key != null && MessageQueue.exists(key)) {
+            deleteTree(workDir);
+            throw new IllegalStateException(String.format("a queue with key 0x%08x exists already; the bench uses"
+                    + " only a queue it creates: choose another --key or remove it (ipcrm -Q 0x%08x)", key, key));
+        }
+        Integer ownedKey = key;
+        Thread cleanup = new Thread(() -> cleanUp(ownedKey, workDir), "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            ExternalPrograms programs = new ExternalPrograms(workDir);
+            programs.preflight(options);
+            KernelLimits limits = KernelLimits.read();
+            out.printf("# swoole-task bench: nproc=%d, os=%s %s, java=%s, kernel.msgmnb=%d, kernel.msgmax=%d%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+                    System.getProperty("os.version"), System.getProperty("java.version"), limits.msgmnb(),
+                    limits.msgmax());
+            out.printf("# mode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d%s%s%n", options.mode(),
+                    options.payload(), options.workers(), options.producers(), options.tasks(), options.warmup(),
+                    (key != null) ? String.format(" key=0x%08x", key) : " key=private",
+                    (options.externalProducer() != null) ? " external-producer=" + options.externalProducer() : "");
+            out.flush();
+
+            List<RunResult> results = new ArrayList<>();
+            List<String> ratios = new ArrayList<>();
+            RunResult swoole = SwooleRun.run(options, key, workDir, programs, out);
+            results.add(swoole);
+            if (swoole.handled() != swoole.dispatched()) {
+                throw new IllegalStateException("swoole-task handled " + swoole.handled() + " tasks but "
+                        + swoole.dispatched() + " were dispatched");
+            }
+            if (options.externalProducer() != null) {
+                removeQueue(key);
+                RunResult drain = CBaseline.drain(options, key, programs);
+                removeQueue(key);
+                results.add(drain);
+                ratios.add(String.format("ratio Java workers drain / C consumers drain = %.3f (same %s producer)",
+                        swoole.tasksPerSecond() / drain.tasksPerSecond(), options.externalProducer()));
+            }
+            if (options.baselineC()) {
+                if (options.spills()) {
+                    out.println("note: C baseline skipped: a payload of " + options.payload() + " B is spilled to a"
+                            + " file, the C baseline sends only whole messages (up to 8179 B of payload)");
+                }
+                else {
+                    RunResult c = CBaseline.pair(options, programs);
+                    results.add(c);
+                    ratios.add(String.format("ratio swoole/C = %.3f (%s)", swoole.tasksPerSecond()
+                            / c.tasksPerSecond(), (options.mode() == 1)
+                                    ? "Java mode 1 vs C msgqueue mode 3" : "same mode, same queue limits"));
+                }
+            }
+            if (options.baselineExecutor()) {
+                RunResult executor = ExecutorBaseline.run(options);
+                results.add(executor);
+                ratios.add(String.format("ratio swoole/executor = %.3f", swoole.tasksPerSecond()
+                        / executor.tasksPerSecond()));
+            }
+
+            out.println(RunResult.HEADER);
+            for (RunResult result : results) {
+                out.println(result.row());
+            }
+            for (RunResult result : results) {
+                out.println("  " + result.name() + ": " + result.note());
+            }
+            out.printf("  swoole-task: %d tasks dispatched, %d handled (warm-up of %d included)%n",
+                    swoole.dispatched(), swoole.handled(), options.warmup());
+            for (String ratio : ratios) {
+                out.println(ratio);
+            }
+            out.println("tasks_per_s=" + Math.round(swoole.tasksPerSecond()));
+            out.flush();
+            return new Report(swoole, List.copyOf(results), List.copyOf(ratios));
+        }
+        finally {
+            cleanUp(key, workDir);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            }
+            catch (IllegalStateException ex) {
+                // the JVM is shutting down and runs it anyway
+            }
+        }
+    }
+
+    private static void cleanUp(Integer key, Path workDir) {
+        ChildProcess.destroyAll();
+        if (key != null) {
+            removeQueue(key);
+        }
+        deleteTree(workDir);
+    }
+
+    /** A random key in 0x5157xxxx that no queue uses now. */
+    private static int freeKey() {
+        for (int i = 0; i < 1000; i++) {
+            int key = 0x51570000 | ThreadLocalRandom.current().nextInt(1, 0x10000);
+            if (!MessageQueue.exists(key)) {
+                return key;
+            }
+        }
+        throw new IllegalStateException("no free System V key in 0x5157xxxx");
+    }
+
+    /** Removes the keyed queue if it exists. */
+    static void removeQueue(int key) {
+        if (!MessageQueue.exists(key)) {
+            return;
+        }
+        try {
+            MessageQueue.openExisting(key).remove();
+        }
+        catch (MessageQueueException ex) {
+            if (MessageQueue.exists(key)) {
+                System.err.printf("could not remove queue 0x%08x: %s (remove it with ipcrm -Q 0x%08x)%n", key,
+                        ex.getMessage(), key);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException ex) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        }
+        catch (IOException ex) {
+            System.err.println("could not delete " + dir + ": " + ex.getMessage());
+        }
+    }
+}

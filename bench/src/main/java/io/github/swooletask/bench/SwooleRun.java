@@ -1,0 +1,139 @@
+package io.github.swooletask.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.sysv.KernelLimits;
+
+/**
+ * The measured run through the real starter: boots a non-web Spring Boot context with {@code swoole.task.*} set from
+ * the options, then either dispatches with {@link TaskTemplate#dispatch(Object)} from the producer threads (timed from
+ * the first dispatch until the last task was handled) or lets an external producer process post the tasks (timed
+ * from the first to the last task handled, as the C consumers time themselves).
+ */
+final class SwooleRun {
+
+    /** A run fails when no task was handled for this long. */
+    static final long STALL_SECONDS = 60;
+
+    private SwooleRun() {
+    }
+
+    static RunResult run(BenchOptions options, Integer key, Path workDir, ExternalPrograms programs, PrintStream out)
+            throws Exception {
+        TaskCounter counter = new TaskCounter();
+        long msgmnb = (options.mode() == 1) ? -1 : KernelLimits.read().msgmnb();
+        RunResult result;
+        long handled;
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(BenchConfiguration.class)
+            .web(WebApplicationType.NONE)
+            .bannerMode(Banner.Mode.OFF)
+            .logStartupInfo(false)
+            .properties(properties(options, key, workDir))
+            .initializers((ctx) -> ctx.getBeanFactory().registerSingleton("taskCounter", counter))
+            .run()) {
+            if (options.externalProducer() == null) {
+                result = dispatchFromJava(options, context.getBean(TaskTemplate.class), counter, msgmnb);
+            }
+            else {
+                result = drainExternal(options, key, programs, counter, msgmnb, out);
+            }
+        }
+        // read after the workers stopped: a task handled twice would show here
+        handled = counter.handled();
+        if (counter.wrongLength() > 0) {
+            throw new IllegalStateException(counter.wrongLength() + " tasks arrived with a payload of the wrong size");
+        }
+        return new RunResult(result.name(), result.mode(), result.payload(), result.workers(), result.producers(),
+                result.tasks(), result.seconds(), result.tasksPerSecond(), result.msgmnb(), result.dispatched(),
+                handled, result.note());
+    }
+
+    /** The properties as an application.properties file would give them: all values are strings. */
+    static Map<String, Object> properties(BenchOptions options, Integer key, Path workDir) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("swoole.task.ipc-mode", Integer.toString(options.mode()));
+        properties.put("swoole.task.worker-num", Integer.toString(options.workers()));
+        if (key != null) {
+            properties.put("swoole.task.message-queue-key", String.format("0x%08x", key));
+        }
+        properties.put("swoole.task.tmpdir", workDir.toString());
+        properties.put("swoole.task.socket-path", workDir.resolve("swoole-task.sock").toString());
+        properties.put("swoole.task.dead-letter.enabled", "false");
+        properties.put("swoole.task.retry.max-retries", "0");
+        // a full queue must slow the producers down, never fail them, however noisy the machine
+        properties.put("swoole.task.dispatch-timeout", "300s");
+        properties.put("swoole.task.shutdown-timeout", "5s");
+        properties.put("spring.main.banner-mode", "off");
+        properties.put("spring.main.log-startup-info", "false");
+        properties.put("spring.jmx.enabled", "false");
+        properties.put("logging.level.root", "WARN");
+        // the bench prints kernel.msgmnb itself; the startup advice to raise it would only repeat it
+        properties.put("logging.level.io.github.swooletask.spring.autoconfigure", "ERROR");
+        return properties;
+    }
+
+    private static RunResult dispatchFromJava(BenchOptions options, TaskTemplate template, TaskCounter counter,
+            long msgmnb) throws InterruptedException {
+        byte[] payload = new byte[options.payload()];
+        java.util.Arrays.fill(payload, (byte) 0xAB);
+        ProducerThreads.Dispatch dispatch = () -> template.dispatch(payload);
+
+        counter.expect(options.warmup(), options.payload());
+        ProducerThreads.Round warm = ProducerThreads.run("warmup", options.producers(), options.warmup(), dispatch);
+        counter.awaitPhase(STALL_SECONDS, "swoole-task warm-up");
+
+        counter.expect(options.tasks(), options.payload());
+        ProducerThreads.Round timed = ProducerThreads.run("swoole", options.producers(), options.tasks(), dispatch);
+        counter.awaitPhase(STALL_SECONDS, "swoole-task");
+        double seconds = (counter.lastNanos() - timed.startNanos()) / 1e9;
+        return new RunResult("swoole-task (Java)", Integer.toString(options.mode()), options.payload(),
+                options.workers(), Integer.toString(options.producers()), options.tasks(), seconds,
+                options.tasks() / seconds, msgmnb, warm.dispatched() + timed.dispatched(), -1,
+                "first dispatch to last task handled");
+    }
+
+    private static RunResult drainExternal(BenchOptions options, Integer key, ExternalPrograms programs,
+            TaskCounter counter, long msgmnb, PrintStream out) throws InterruptedException {
+        String kind = options.externalProducer();
+        if (options.mode() == 2) {
+            out.println("note: in mode 2 only task worker 0 reads mtype 2, which the external producer sends");
+        }
+        long timeout = producerTimeout(options.tasks() + options.warmup());
+        if (options.warmup() > 0) {
+            counter.expect(options.warmup(), options.payload());
+            try (ChildProcess producer = ChildProcess.start(kind + " producer (warm-up)",
+                    programs.producerCommand(kind, key, options.payload(), options.warmup()))) {
+                counter.awaitPhase(STALL_SECONDS, "swoole-task warm-up", producer::failIfFailed);
+                producer.await(timeout);
+            }
+        }
+        counter.expect(options.tasks(), options.payload());
+        List<String> lines;
+        try (ChildProcess producer = ChildProcess.start(kind + " producer",
+                programs.producerCommand(kind, key, options.payload(), options.tasks()))) {
+            counter.awaitPhase(STALL_SECONDS, "swoole-task draining the " + kind + " producer",
+                    producer::failIfFailed);
+            lines = producer.await(timeout);
+        }
+        double seconds = (counter.lastNanos() - counter.firstNanos()) / 1e9;
+        String producerRate = ChildProcess.value(lines, "msgs_per_s");
+        return new RunResult("swoole-task drains " + kind, Integer.toString(options.mode()), options.payload(),
+                options.workers(), "1 " + kind, options.tasks(), seconds, options.tasks() / seconds, msgmnb,
+                options.warmup() + options.tasks(), -1,
+                "first to last task handled; the " + kind + " producer sent " + producerRate + " msgs/s");
+    }
+
+    static long producerTimeout(long tasks) {
+        return 120 + tasks / 5_000;
+    }
+}
