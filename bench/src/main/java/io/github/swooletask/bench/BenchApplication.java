@@ -86,8 +86,9 @@ public final class BenchApplication {
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                     System.getProperty("os.version"), System.getProperty("java.version"), limits.msgmnb(),
                     limits.msgmax());
-            out.printf("# mode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d%s%s%n", options.mode(),
-                    options.payload(), options.workers(), options.producers(), options.tasks(), options.warmup(),
+            out.printf("# mode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s%s%s%n",
+                    options.mode(), options.payload(), options.workers(), options.producers(), options.tasks(),
+                    options.warmup(), (options.batching() == null) ? "default" : (options.batching() ? "on" : "off"),
                     (key != null) ? String.format(" key=0x%08x", key) : " key=private",
                     (options.externalProducer() != null) ? " external-producer=" + options.externalProducer() : "");
             out.flush();

@@ -15,9 +15,10 @@ import java.util.Locale;
  * @param baselineExecutor whether to run the ThreadPoolExecutor baseline
  * @param externalProducer {@code php} or {@code c} to post the tasks from another process, or null
  * @param warmup untimed tasks before the timed ones
+ * @param batching {@code swoole.task.batching.enabled} to set, or null for the starter's default
  */
 public record BenchOptions(int mode, int payload, int workers, long tasks, int producers, Integer key,
-        boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup) {
+        boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup, Boolean batching) {
 
     /** Largest payload accepted: 64 KiB. */
     public static final int MAX_PAYLOAD = 64 * 1024;
@@ -36,6 +37,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
               --baseline none|c|executor|all   baselines to run in the same invocation (default none)
               --external-producer php|c        post the tasks from another process instead of Java
               --warmup N               untimed tasks first (default 10% of --tasks)
+              --batching on|off        set swoole.task.batching.enabled (default: the starter's default);
+                                       off sends one task per message, as the C baseline does
             """;
 
     /** Parses the arguments; throws {@link IllegalArgumentException} with a message for the user. */
@@ -49,6 +52,7 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         String baseline = "none";
         String external = null;
         Long warmup = null;
+        Boolean batching = null;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             String value;
@@ -76,6 +80,11 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                 case "--baseline" -> baseline = value.toLowerCase(Locale.ROOT);
                 case "--external-producer" -> external = value.toLowerCase(Locale.ROOT);
                 case "--warmup" -> warmup = number(name, value, 0, Integer.MAX_VALUE);
+                case "--batching" -> batching = switch (value.toLowerCase(Locale.ROOT)) {
+                    case "on", "true" -> Boolean.TRUE;
+                    case "off", "false" -> Boolean.FALSE;
+                    default -> throw new IllegalArgumentException("--batching must be on or off, was " + value);
+                };
                 default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
             }
         }
@@ -102,7 +111,7 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
             }
         }
         long warm = (warmup != null) ? warmup : tasks / 10;
-        return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm);
+        return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm, batching);
     }
 
     /** Whether payloads of this size travel in spill files. */

@@ -13,6 +13,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.sysv.KernelLimits;
+import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
  * The measured run through the real starter: boots a non-web Spring Boot context with {@code swoole.task.*} set from
@@ -42,7 +43,8 @@ final class SwooleRun {
             .initializers((ctx) -> ctx.getBeanFactory().registerSingleton("taskCounter", counter))
             .run()) {
             if (options.externalProducer() == null) {
-                result = dispatchFromJava(options, context.getBean(TaskTemplate.class), counter, msgmnb);
+                result = dispatchFromJava(options, context.getBean(TaskTemplate.class),
+                        context.getBean(TaskWorkerPool.class), counter, msgmnb);
             }
             else {
                 result = drainExternal(options, key, programs, counter, msgmnb, out);
@@ -68,6 +70,9 @@ final class SwooleRun {
         }
         properties.put("swoole.task.tmpdir", workDir.toString());
         properties.put("swoole.task.socket-path", workDir.resolve("swoole-task.sock").toString());
+        if (options.batching() != null) {
+            properties.put("swoole.task.batching.enabled", options.batching().toString());
+        }
         properties.put("swoole.task.dead-letter.enabled", "false");
         properties.put("swoole.task.retry.max-retries", "0");
         // a full queue must slow the producers down, never fail them, however noisy the machine
@@ -82,8 +87,8 @@ final class SwooleRun {
         return properties;
     }
 
-    private static RunResult dispatchFromJava(BenchOptions options, TaskTemplate template, TaskCounter counter,
-            long msgmnb) throws InterruptedException {
+    private static RunResult dispatchFromJava(BenchOptions options, TaskTemplate template, TaskWorkerPool pool,
+            TaskCounter counter, long msgmnb) throws InterruptedException {
         byte[] payload = new byte[options.payload()];
         java.util.Arrays.fill(payload, (byte) 0xAB);
         ProducerThreads.Dispatch dispatch = () -> template.dispatch(payload);
@@ -93,13 +98,16 @@ final class SwooleRun {
         counter.awaitPhase(STALL_SECONDS, "swoole-task warm-up");
 
         counter.expect(options.tasks(), options.payload());
+        long messagesBefore = pool.statistics().receivedCount();
         ProducerThreads.Round timed = ProducerThreads.run("swoole", options.producers(), options.tasks(), dispatch);
         counter.awaitPhase(STALL_SECONDS, "swoole-task");
         double seconds = (counter.lastNanos() - timed.startNanos()) / 1e9;
+        long messages = pool.statistics().receivedCount() - messagesBefore;
         return new RunResult("swoole-task (Java)", Integer.toString(options.mode()), options.payload(),
                 options.workers(), Integer.toString(options.producers()), options.tasks(), seconds,
                 options.tasks() / seconds, msgmnb, warm.dispatched() + timed.dispatched(), -1,
-                "first dispatch to last task handled");
+                String.format("first dispatch to last task handled; %d messages carried the %d tasks (%.2f tasks per"
+                        + " message)", messages, options.tasks(), (double) options.tasks() / Math.max(1, messages)));
     }
 
     private static RunResult drainExternal(BenchOptions options, Integer key, ExternalPrograms programs,

@@ -20,12 +20,14 @@ import io.github.swooletask.worker.TaskWorkerPool;
         afterName = "org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration")
 @ConditionalOnClass(name = { "org.springframework.boot.actuate.endpoint.annotation.Endpoint",
         "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint" })
-@ConditionalOnAvailableEndpoint(SwooleTaskEndpoint.class)
 @ConditionalOnBean({ TaskTransport.class, TaskWorkerPool.class, TaskDispatcher.class })
 public final class SwooleTaskEndpointAutoConfiguration {
 
+    // On the method, not the class: the class's @ConditionalOnClass must rule first, so that an application without
+    // the actuator never has to load the availability condition.
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint(SwooleTaskEndpoint.class)
     SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher) {
         return new SwooleTaskEndpoint(transport, pool, dispatcher);
     }

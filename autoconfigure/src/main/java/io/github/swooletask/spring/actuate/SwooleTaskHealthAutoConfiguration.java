@@ -21,12 +21,14 @@ import io.github.swooletask.worker.TaskWorkerPool;
         afterName = "org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration")
 @ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
         "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator" })
-@ConditionalOnEnabledHealthIndicator("swooletask")
 @ConditionalOnBean({ TaskTransport.class, TaskWorkerPool.class })
 public final class SwooleTaskHealthAutoConfiguration {
 
+    // On the method, not the class: the class's @ConditionalOnClass must rule first, so that an application without
+    // Boot's health support never has to load the condition.
     @Bean
     @ConditionalOnMissingBean(name = "swooleTaskHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("swooletask")
     SwooleTaskHealthIndicator swooleTaskHealthIndicator(TaskTransport transport, TaskWorkerPool pool,
             ObjectProvider<TaskWorkerLifecycle> lifecycle) {
         return new SwooleTaskHealthIndicator(transport, pool, lifecycle.getIfAvailable());

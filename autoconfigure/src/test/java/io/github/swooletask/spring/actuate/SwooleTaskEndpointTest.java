@@ -36,6 +36,7 @@ import org.springframework.context.annotation.Configuration;
 
 import tools.jackson.databind.JsonNode;
 
+import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.actuate.SwooleTaskEndpoint.SwooleTaskDescriptor;
@@ -101,47 +102,76 @@ class SwooleTaskEndpointTest {
 
     @Test
     void pauseLetsTasksPileUpAndResumeDrainsThem() {
+        // without batching every task is one message, so the depth counts tasks
         SwooleTaskTestSupport.runner(this.root)
             .withUserConfiguration(CountingHandlerConfiguration.class)
-            .withPropertyValues(EXPOSE)
+            .withPropertyValues(EXPOSE, "swoole.task.batching.enabled=false")
             .run((context) -> {
                 SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
-                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
                 TaskTemplate template = context.getBean(TaskTemplate.class);
                 AtomicInteger runs = context.getBean(CountingHandler.class).runs;
-                SwooleTaskTestSupport.await("both workers to wait for tasks",
-                        () -> pool.state(0) == WorkerState.RECEIVING && pool.state(1) == WorkerState.RECEIVING);
-
-                SwooleTaskEndpoint.WorkersControl paused = endpoint.control("pause");
-                assertThat(paused.action()).isEqualTo("pause");
-                assertThat(paused.pauseRequested()).isTrue();
-                SwooleTaskTestSupport.await("both workers to pause", () -> pool.pausedCount() == 2);
-                SwooleTaskTestSupport.await("the wake-up frames to be taken", () -> endpoint.describe().depth() == 0);
+                pauseThroughTheEndpoint(context, endpoint);
                 int count = 25;
                 for (int i = 0; i < count; i++) {
                     template.dispatch("count", "task " + i);
                 }
                 SwooleTaskDescriptor piled = endpoint.describe();
-                System.out.println("DEBUG piled=" + piled + " runs=" + runs.get() + " states=" + pool.state(0) + "," + pool.state(1) + " rejected=" + pool.statistics().rejectedCount() + " processed=" + pool.statistics().processedCount());
                 assertThat(piled.depth()).isEqualTo(count);
                 assertThat(piled.workers().paused()).isEqualTo(2);
                 assertThat(piled.workers().pauseRequested()).isTrue();
                 assertThat(piled.totals().dispatched()).isEqualTo(count);
                 assertThat(runs.get()).isZero();
-
-                SwooleTaskEndpoint.WorkersControl resumed = endpoint.control("RESUME");
-                assertThat(resumed.action()).isEqualTo("resume");
-                assertThat(resumed.pauseRequested()).isFalse();
-                SwooleTaskTestSupport.await("the piled-up tasks to run", () -> runs.get() == count);
-                SwooleTaskTestSupport.await("the queue to drain", () -> endpoint.describe().depth() == 0);
-                SwooleTaskTestSupport.await("the totals to show them",
-                        () -> endpoint.describe().totals().processed() == count);
-                assertThat(endpoint.describe().workers().paused()).isZero();
-
-                assertThatExceptionOfType(InvalidEndpointRequestException.class)
-                    .isThrownBy(() -> endpoint.control("restart"))
-                    .withMessageContaining("pause or resume");
+                resumeThroughTheEndpoint(endpoint, runs, count);
             });
+    }
+
+    @Test
+    void pauseAndResumeWithBatching() {
+        // with batching (the default) a backlog makes the dispatcher pack tasks: the depth counts messages
+        SwooleTaskTestSupport.runner(this.root)
+            .withUserConfiguration(CountingHandlerConfiguration.class)
+            .withPropertyValues(EXPOSE)
+            .run((context) -> {
+                SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                TaskTemplate template = context.getBean(TaskTemplate.class);
+                AtomicInteger runs = context.getBean(CountingHandler.class).runs;
+                pauseThroughTheEndpoint(context, endpoint);
+                int count = 200;
+                for (int i = 0; i < count; i++) {
+                    template.dispatch("count", "task " + i);
+                }
+                context.getBean(TaskDispatcher.class).flush();
+                SwooleTaskDescriptor piled = endpoint.describe();
+                assertThat(piled.totals().dispatched()).isEqualTo(count);
+                assertThat(piled.depth()).isBetween(1L, (long) count);
+                assertThat(piled.depth()).isEqualTo(SwooleTaskTestSupport.queue(context).stats().messages());
+                assertThat(runs.get()).isZero();
+                resumeThroughTheEndpoint(endpoint, runs, count);
+            });
+    }
+
+    private static void pauseThroughTheEndpoint(AssertableApplicationContext context, SwooleTaskEndpoint endpoint) {
+        TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+        SwooleTaskTestSupport.await("both workers to wait for tasks",
+                () -> pool.state(0) == WorkerState.RECEIVING && pool.state(1) == WorkerState.RECEIVING);
+        SwooleTaskEndpoint.WorkersControl paused = endpoint.control("pause");
+        assertThat(paused.action()).isEqualTo("pause");
+        assertThat(paused.pauseRequested()).isTrue();
+        SwooleTaskTestSupport.await("both workers to pause", () -> pool.pausedCount() == 2);
+        SwooleTaskTestSupport.await("the wake-up frames to be taken", () -> endpoint.describe().depth() == 0);
+    }
+
+    private static void resumeThroughTheEndpoint(SwooleTaskEndpoint endpoint, AtomicInteger runs, int count) {
+        SwooleTaskEndpoint.WorkersControl resumed = endpoint.control("RESUME");
+        assertThat(resumed.action()).isEqualTo("resume");
+        assertThat(resumed.pauseRequested()).isFalse();
+        SwooleTaskTestSupport.await("the piled-up tasks to run", () -> runs.get() == count);
+        SwooleTaskTestSupport.await("the queue to drain", () -> endpoint.describe().depth() == 0);
+        SwooleTaskTestSupport.await("the totals to show them", () -> endpoint.describe().totals().processed() == count);
+        assertThat(endpoint.describe().workers().paused()).isZero();
+        assertThatExceptionOfType(InvalidEndpointRequestException.class)
+            .isThrownBy(() -> endpoint.control("restart"))
+            .withMessageContaining("pause or resume");
     }
 
     @Test
