@@ -35,6 +35,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     private final Object backoffMonitor = new Object();
 
+    private TaskObservations observations;
+
     private volatile boolean shuttingDown;
 
     /**
@@ -48,6 +50,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
         this.retry = retry;
         this.recoverer = recoverer;
         this.listeners = listeners.toArray(new TaskExecutionListener[0]);
+    }
+
+    /** Continues the dispatcher's trace around handlers of tasks that carry trace context. */
+    public void setObservations(TaskObservations observations) {
+        this.observations = observations;
     }
 
     /** Allows retries again after {@link #shutdown()}. */
@@ -78,7 +85,10 @@ public class TaskHandlerInvoker implements TaskProcessor {
         while (true) {
             attempt++;
             try {
-                Object result = handler.invoke(task, context, this.converter);
+                Object result = (this.observations != null && task.trace() != null)
+                        ? this.observations.observeHandler(task.trace(), handler,
+                                () -> handler.invoke(task, context, this.converter))
+                        : handler.invoke(task, context, this.converter);
                 notifyListeners(handler, start, null);
                 return result;
             }

@@ -29,10 +29,17 @@ public class TaskTemplate {
 
     private final ConcurrentHashMap<String, byte[]> routes = new ConcurrentHashMap<>();
 
+    private TaskObservations observations;
+
     public TaskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter, Duration defaultCallTimeout) {
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.converter = Objects.requireNonNull(converter, "converter");
         this.defaultCallTimeout = Objects.requireNonNull(defaultCallTimeout, "defaultCallTimeout");
+    }
+
+    /** Carries the current trace to the handlers (see {@link TaskObservations}). */
+    public void setObservations(TaskObservations observations) {
+        this.observations = observations;
     }
 
     /** Queues a task for the default handler; returns its id. */
@@ -59,8 +66,22 @@ public class TaskTemplate {
      */
     public int dispatchTo(int workerId, String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
-        return this.dispatcher.dispatch(route(name), this.converter.flagsFor(payload), this.converter.toBytes(payload),
-                workerId);
+        byte[] bytes = this.converter.toBytes(payload);
+        int flags = this.converter.flagsFor(payload);
+        TaskObservations.Dispatch observation = startObservation(name);
+        if (observation == null) {
+            return this.dispatcher.dispatch(route(name), flags, bytes, workerId);
+        }
+        try {
+            return this.dispatcher.dispatch(observation.trace(), route(name), flags, bytes, workerId);
+        }
+        catch (RuntimeException ex) {
+            observation.observation().error(ex);
+            throw ex;
+        }
+        finally {
+            observation.observation().stop();
+        }
     }
 
     /** Runs a task on the default handler and completes with its return value. */
@@ -86,8 +107,27 @@ public class TaskTemplate {
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> callOn(int workerId, String name, Object payload, Duration timeout) {
         Objects.requireNonNull(payload, "payload");
-        return (CompletableFuture<T>) this.dispatcher.call(route(name), this.converter.flagsFor(payload),
-                this.converter.toBytes(payload), workerId, timeout);
+        byte[] bytes = this.converter.toBytes(payload);
+        int flags = this.converter.flagsFor(payload);
+        TaskObservations.Dispatch observation = startObservation(name);
+        if (observation == null) {
+            return (CompletableFuture<T>) this.dispatcher.call(route(name), flags, bytes, workerId, timeout);
+        }
+        try {
+            return (CompletableFuture<T>) this.dispatcher.call(observation.trace(), route(name), flags,
+                    bytes, workerId, timeout);
+        }
+        catch (RuntimeException ex) {
+            observation.observation().error(ex);
+            throw ex;
+        }
+        finally {
+            observation.observation().stop();
+        }
+    }
+
+    private TaskObservations.Dispatch startObservation(String name) {
+        return (this.observations != null) ? this.observations.startDispatch(name) : null;
     }
 
     private byte[] route(String name) {

@@ -62,17 +62,17 @@ final class TaskBatcher implements AutoCloseable {
      * @param deadlineNanos how long to wait for room if the full batch must go out first
      * @return false if a full batch could not be sent in time (the task was not added)
      */
-    boolean append(int slot, int target, int taskId, int fromId, int flags, byte[] route, byte[] payload,
-            long deadlineNanos) {
+    boolean append(int slot, int target, int taskId, int fromId, int flags, byte[] trace, byte[] route,
+            byte[] payload, long deadlineNanos) {
         Batch batch = this.batches[slot];
-        int size = FrameEncoder.inlineSize(route, payload.length);
+        int size = FrameEncoder.inlineSize(trace, route, payload.length);
         synchronized (batch) {
             if (batch.used + size > TaskFrame.SPILL_THRESHOLD - 1 && !batch.send(deadlineNanos, true)) {
                 return false;
             }
             batch.target = target;
-            batch.used = FrameEncoder.appendToBatch(batch.buffer.text(), batch.used, taskId, fromId, flags, route,
-                    payload, 0, payload.length);
+            batch.used = FrameEncoder.appendToBatch(batch.buffer.text(), batch.used, taskId, fromId, flags, trace,
+                    route, payload, 0, payload.length);
             if (batch.count++ == 0) {
                 batch.openedNanos = System.nanoTime();
                 if (this.open.getAndIncrement() == 0) {

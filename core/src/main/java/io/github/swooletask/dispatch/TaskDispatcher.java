@@ -114,8 +114,16 @@ public final class TaskDispatcher {
      * @throws QueueFullException when the queue stays full
      */
     public int dispatch(byte[] route, int flags, byte[] payload, int worker) {
+        return dispatch(null, route, flags, payload, worker);
+    }
+
+    /**
+     * Queues a task carrying trace context ({@code name=value} lines, see {@link TaskFlags#TRACED}).
+     * @param trace the trace context bytes, or null
+     */
+    public int dispatch(byte[] trace, byte[] route, int flags, byte[] payload, int worker) {
         int taskId = nextTaskId();
-        send(taskId, this.replies.tag(), flags | TaskFlags.NONBLOCK, route, payload, worker);
+        send(taskId, this.replies.tag(), flags | TaskFlags.NONBLOCK, trace, route, payload, worker);
         return taskId;
     }
 
@@ -124,10 +132,16 @@ public final class TaskDispatcher {
      * {@link java.util.concurrent.TimeoutException} after {@code timeout}. Only workers in this JVM complete it.
      */
     public CompletableFuture<Object> call(byte[] route, int flags, byte[] payload, int worker, Duration timeout) {
+        return call(null, route, flags, payload, worker, timeout);
+    }
+
+    /** Like {@link #call(byte[], int, byte[], int, Duration)}, carrying trace context. */
+    public CompletableFuture<Object> call(byte[] trace, byte[] route, int flags, byte[] payload, int worker,
+            Duration timeout) {
         int taskId = nextTaskId();
         CompletableFuture<Object> future = this.replies.register(taskId, timeout.toNanos());
         try {
-            send(taskId, this.replies.tag(), flags | TaskFlags.REPLY, route, payload, worker);
+            send(taskId, this.replies.tag(), flags | TaskFlags.REPLY, trace, route, payload, worker);
         }
         catch (RuntimeException ex) {
             this.replies.cancel(taskId, ex);
@@ -145,14 +159,14 @@ public final class TaskDispatcher {
         return id;
     }
 
-    private void send(int taskId, int fromId, int flags, byte[] route, byte[] payload, int worker) {
+    private void send(int taskId, int fromId, int flags, byte[] trace, byte[] route, byte[] payload, int worker) {
         int target = targetWorker(worker);
         int slot = (this.transport.mode() == IpcMode.MSGQUEUE) ? target : 0;
         if (this.batcher != null) {
             long deadline = System.nanoTime() + this.timeoutNanos;
-            if (FrameEncoder.inlineSize(route, payload.length) <= TaskBatcher.MAX_ITEM
+            if (FrameEncoder.inlineSize(trace, route, payload.length) <= TaskBatcher.MAX_ITEM
                     && this.backlog.getAsLong() >= this.batchThreshold) {
-                if (!this.batcher.append(slot, target, taskId, fromId, flags, route, payload, deadline)) {
+                if (!this.batcher.append(slot, target, taskId, fromId, flags, trace, route, payload, deadline)) {
                     this.statistics.full();
                     throw new QueueFullException(fullMessage());
                 }
@@ -166,7 +180,8 @@ public final class TaskDispatcher {
         MessageBuffer buffer = this.buffers.get();
         int length;
         try {
-            length = this.encoder.encode(buffer.text(), taskId, fromId, flags, route, payload, 0, payload.length);
+            length = this.encoder.encode(buffer.text(), taskId, fromId, flags, trace, route, payload, 0,
+                    payload.length);
         }
         catch (RuntimeException ex) {
             this.statistics.error();

@@ -18,6 +18,8 @@ public final class DecodedTask {
 
     String route;
 
+    byte[] trace;
+
     ByteBuffer payload;
 
     private int workerId;
@@ -55,6 +57,11 @@ public final class DecodedTask {
     /** The route name given at dispatch, or null for a task without one (every task from PHP). */
     public String route() {
         return this.route;
+    }
+
+    /** The trace context bytes ({@code name=value} lines) of a task dispatched with one, or null. */
+    public byte[] trace() {
+        return this.trace;
     }
 
     /**

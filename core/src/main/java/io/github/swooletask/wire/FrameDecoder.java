@@ -39,6 +39,7 @@ public final class FrameDecoder {
     public void decode(ByteBuffer text, int offset, int length, boolean inBatch, DecodedTask into)
             throws FrameRejectedException {
         into.route = null;
+        into.trace = null;
         if (length < TaskFrame.HEADER_SIZE) {
             throw new FrameRejectedException(RejectReason.SHORT_HEADER, "message of " + length
                     + " bytes is shorter than the 12-byte header");
@@ -72,6 +73,9 @@ public final class FrameDecoder {
                         + ": length field says " + dataLength + " bytes but " + received + " arrived");
             }
             into.payload = view(text, dataOffset, dataLength);
+        }
+        if ((flags & TaskFlags.TRACED) != 0) {
+            readTrace(into);
         }
         if ((flags & TaskFlags.ROUTED) != 0) {
             readRoute(into);
@@ -148,6 +152,23 @@ public final class FrameDecoder {
             throw new FrameRejectedException(ex.reason(), "task " + into.taskId + ": "
                     + ex.getMessage().substring(ex.reason().tag().length() + 2));
         }
+    }
+
+    private static void readTrace(DecodedTask into) throws FrameRejectedException {
+        ByteBuffer payload = into.payload;
+        int start = payload.position();
+        if (payload.remaining() < 2) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "task " + into.taskId + ": trace context missing");
+        }
+        int n = payload.getShort(start) & 0xFFFF;
+        if (n > payload.remaining() - 2) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "task " + into.taskId + ": trace context of " + n
+                    + " bytes does not fit the data");
+        }
+        byte[] trace = new byte[n];
+        payload.get(start + 2, trace);
+        into.trace = trace;
+        payload.position(start + 2 + n);
     }
 
     private void readRoute(DecodedTask into) throws FrameRejectedException {

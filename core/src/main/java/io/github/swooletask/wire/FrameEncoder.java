@@ -27,30 +27,36 @@ public final class FrameEncoder {
 
     /** Bytes a frame takes in a batch: header plus route and payload. */
     public static int inlineSize(byte[] route, int payloadLength) {
-        return TaskFrame.HEADER_SIZE + ((route != null) ? 1 + route.length : 0) + payloadLength;
+        return inlineSize(null, route, payloadLength);
+    }
+
+    /** Bytes a frame takes in a batch: header plus trace context, route and payload. */
+    public static int inlineSize(byte[] trace, byte[] route, int payloadLength) {
+        return TaskFrame.HEADER_SIZE + prefixLength(trace, route) + payloadLength;
+    }
+
+    /** Encodes one task without trace context; see {@link #encode(ByteBuffer, int, int, int, byte[], byte[], byte[], int, int)}. */
+    public int encode(ByteBuffer text, int taskId, int fromId, int flags, byte[] route, byte[] payload, int offset,
+            int length) {
+        return encode(text, taskId, fromId, flags, null, route, payload, offset, length);
     }
 
     /**
      * Encodes one task at the start of {@code text}.
+     * @param trace trace context ({@code name=value} lines, UTF-8, at most 65535 bytes) or null
      * @param route route bytes from {@link #routeBytes}, or null
      * @param flags payload flags ({@link TaskFlags#SERIALIZE}, {@link TaskFlags#JSON}, {@link TaskFlags#NONBLOCK},
-     * {@link TaskFlags#REPLY}); ROUTED and TMPFILE are set here as needed
+     * {@link TaskFlags#REPLY}); TRACED, ROUTED and TMPFILE are set here as needed
      * @return the text length to send
      */
-    public int encode(ByteBuffer text, int taskId, int fromId, int flags, byte[] route, byte[] payload, int offset,
-            int length) {
-        int dataLength = ((route != null) ? 1 + route.length : 0) + length;
-        if (route != null) {
-            flags |= TaskFlags.ROUTED;
-        }
+    public int encode(ByteBuffer text, int taskId, int fromId, int flags, byte[] trace, byte[] route,
+            byte[] payload, int offset, int length) {
+        int prefix = prefixLength(trace, route);
+        int dataLength = prefix + length;
+        flags |= prefixFlags(trace, route);
         if (dataLength < TaskFrame.SPILL_THRESHOLD) {
             putHeader(text, 0, taskId, dataLength, fromId, flags);
-            int at = TaskFrame.HEADER_SIZE;
-            if (route != null) {
-                text.put(at, (byte) route.length);
-                text.put(at + 1, route);
-                at += 1 + route.length;
-            }
+            int at = writePrefix(text, TaskFrame.HEADER_SIZE, trace, route);
             text.put(at, payload, offset, length);
             return TaskFrame.HEADER_SIZE + dataLength;
         }
@@ -58,10 +64,15 @@ public final class FrameEncoder {
             throw new IllegalArgumentException("payload of " + dataLength + " bytes is over the limit of "
                     + this.spillFiles.maxPayload() + " bytes (swoole.task.max-payload-size)");
         }
-        String path = (route != null)
-                ? this.spillFiles.write(ByteBuffer.wrap(new byte[] { (byte) route.length }), ByteBuffer.wrap(route),
-                        ByteBuffer.wrap(payload, offset, length))
-                : this.spillFiles.write(ByteBuffer.wrap(payload, offset, length));
+        String path;
+        if (prefix > 0) {
+            ByteBuffer head = ByteBuffer.allocate(prefix).order(text.order());
+            writePrefix(head, 0, trace, route);
+            path = this.spillFiles.write(head, ByteBuffer.wrap(payload, offset, length));
+        }
+        else {
+            path = this.spillFiles.write(ByteBuffer.wrap(payload, offset, length));
+        }
         putHeader(text, 0, taskId, TaskFrame.SPILL_LENGTH, fromId, flags | TaskFlags.TMPFILE);
         int body = TaskFrame.HEADER_SIZE;
         text.putInt(body, dataLength);
@@ -73,22 +84,49 @@ public final class FrameEncoder {
         return TaskFrame.HEADER_SIZE + TaskFrame.SPILL_LENGTH;
     }
 
+    /** Appends one small task without trace context to a batch; see the full form. */
+    public static int appendToBatch(ByteBuffer text, int at, int taskId, int fromId, int flags, byte[] route,
+            byte[] payload, int offset, int length) {
+        return appendToBatch(text, at, taskId, fromId, flags, null, route, payload, offset, length);
+    }
+
     /**
      * Appends one small task to a batch being built in {@code text} at {@code at}; the caller checked that it fits.
      * @return the offset after it
      */
-    public static int appendToBatch(ByteBuffer text, int at, int taskId, int fromId, int flags, byte[] route,
-            byte[] payload, int offset, int length) {
-        int dataLength = ((route != null) ? 1 + route.length : 0) + length;
-        putHeader(text, at, taskId, dataLength, fromId, flags | ((route != null) ? TaskFlags.ROUTED : 0));
-        int p = at + TaskFrame.HEADER_SIZE;
-        if (route != null) {
-            text.put(p, (byte) route.length);
-            text.put(p + 1, route);
-            p += 1 + route.length;
-        }
+    public static int appendToBatch(ByteBuffer text, int at, int taskId, int fromId, int flags, byte[] trace,
+            byte[] route, byte[] payload, int offset, int length) {
+        int dataLength = prefixLength(trace, route) + length;
+        putHeader(text, at, taskId, dataLength, fromId, flags | prefixFlags(trace, route));
+        int p = writePrefix(text, at + TaskFrame.HEADER_SIZE, trace, route);
         text.put(p, payload, offset, length);
         return p + length;
+    }
+
+    private static int prefixLength(byte[] trace, byte[] route) {
+        return ((trace != null) ? 2 + trace.length : 0) + ((route != null) ? 1 + route.length : 0);
+    }
+
+    private static int prefixFlags(byte[] trace, byte[] route) {
+        return ((trace != null) ? TaskFlags.TRACED : 0) | ((route != null) ? TaskFlags.ROUTED : 0);
+    }
+
+    /** Writes {@code [uint16 n | trace][uint8 n | route]} at {@code at}; returns the offset after it. */
+    private static int writePrefix(ByteBuffer text, int at, byte[] trace, byte[] route) {
+        if (trace != null) {
+            if (trace.length > 0xFFFF) {
+                throw new IllegalArgumentException("trace context of " + trace.length + " bytes is over 65535");
+            }
+            text.putShort(at, (short) trace.length);
+            text.put(at + 2, trace);
+            at += 2 + trace.length;
+        }
+        if (route != null) {
+            text.put(at, (byte) route.length);
+            text.put(at + 1, route);
+            at += 1 + route.length;
+        }
+        return at;
     }
 
     /** Writes the header of a batch whose frames take {@code dataLength} bytes after it. */

@@ -30,8 +30,15 @@ public final class TaskFlags {
     /** A caller in the dispatching process waits for the result; {@code from id} names that dispatcher. */
     public static final int REPLY = 0x0800;
 
+    /**
+     * The data starts with {@code uint16 n | n bytes} of trace context ({@code name=value} lines, UTF-8), before
+     * the route if any.
+     */
+    public static final int TRACED = 0x1000;
+
     /** Every bit a frame may carry. */
-    public static final int KNOWN = TMPFILE | SERIALIZE | NONBLOCK | SWOOLE_RESERVED | JSON | ROUTED | BATCH | REPLY;
+    public static final int KNOWN = TMPFILE | SERIALIZE | NONBLOCK | SWOOLE_RESERVED | JSON | ROUTED | BATCH | REPLY
+            | TRACED;
 
     private TaskFlags() {
     }

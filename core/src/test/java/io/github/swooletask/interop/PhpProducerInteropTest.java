@@ -353,4 +353,38 @@ class PhpProducerInteropTest {
         assertThat(this.live.pool.statistics().rejectedCount()).isZero();
         this.live.assertWorkersAlive();
     }
+
+    /**
+     * The reference client always spills into {@code /tmp/}: an app whose tmpdir is elsewhere must refuse those
+     * paths (and go on), and the file stays where PHP put it. The test removes the files it caused.
+     */
+    @Test
+    void theReferenceClientsSpillIsRefusedWhenTmpdirIsElsewhere() throws Exception {
+        Path client = referenceClient();
+        this.live = LivePool.onKeyedQueue(IpcMode.MSGQUEUE_PREEMPTIVE, 1, LivePool.spillFiles(this.tmp));
+        String text = "z".repeat(8999) + "!";
+        Map<String, Long> before = tmpSpillFiles();
+        try {
+            Php.runScript(client, this.live.queue.keyHex(), "2", text);
+            Php.runScript(client, this.live.queue.keyHex(), "1", "small enough to travel inline");
+            List<Received> received = this.live.awaitReceived(1);
+            assertThat(received).extracting(Received::text).containsExactly("small enough to travel inline");
+            assertThat(this.live.pool.statistics().rejectedCount(io.github.swooletask.wire.RejectReason.SPILL_PATH))
+                .isEqualTo(2);
+            this.live.assertWorkersAlive();
+        }
+        finally {
+            Map<String, Long> after = tmpSpillFiles();
+            after.keySet().removeAll(before.keySet());
+            int removed = 0;
+            for (Map.Entry<String, Long> entry : after.entrySet()) {
+                Path file = Path.of("/tmp", entry.getKey());
+                if (entry.getValue() == 9000L && Files.readString(file).equals(text)) {
+                    Files.delete(file);
+                    removed++;
+                }
+            }
+            assertThat(removed).as("the refused spill files were left in /tmp by design").isEqualTo(2);
+        }
+    }
 }

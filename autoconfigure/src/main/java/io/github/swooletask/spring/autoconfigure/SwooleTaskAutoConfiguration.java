@@ -9,7 +9,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.micrometer.observation.ObservationRegistry;
 
 import tools.jackson.databind.json.JsonMapper;
 
@@ -21,6 +26,7 @@ import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.TaskHandlerInvoker;
 import io.github.swooletask.spring.TaskHandlerRegistry;
+import io.github.swooletask.spring.TaskObservations;
 import io.github.swooletask.spring.TaskPayloadConverter;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
@@ -40,7 +46,7 @@ import io.github.swooletask.worker.TaskWorkerPool;
  * modes 2 and 3, a Unix socket for mode 1), the task worker pool running {@code @TaskHandler} methods, the
  * dispatcher and {@link TaskTemplate}. Every bean backs off when the application defines its own.
  */
-@AutoConfiguration(after = JacksonAutoConfiguration.class)
+@AutoConfiguration(after = JacksonAutoConfiguration.class, afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
 @EnableConfigurationProperties(SwooleTaskProperties.class)
 public final class SwooleTaskAutoConfiguration {
 
@@ -127,12 +133,15 @@ public final class SwooleTaskAutoConfiguration {
     @ConditionalOnMissingBean
     TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter,
             TaskReplies replies, SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
-            ObjectProvider<TaskExecutionListener> listeners) {
+            ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations) {
         SwooleTaskProperties.Retry retry = properties.getRetry();
         RetryBackoff backoff = new RetryBackoff(retry.getMaxRetries(), retry.getDelay(), retry.getMultiplier(),
                 retry.getMaxDelay());
         List<TaskExecutionListener> all = listeners.orderedStream().toList();
-        return new TaskHandlerInvoker(registry, converter, replies.tag(), backoff, recoverer.getIfAvailable(), all);
+        TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), backoff,
+                recoverer.getIfAvailable(), all);
+        observations.ifAvailable(invoker::setObservations);
+        return invoker;
     }
 
     @Bean
@@ -160,8 +169,24 @@ public final class SwooleTaskAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     TaskTemplate taskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter,
-            SwooleTaskProperties properties) {
-        return new TaskTemplate(dispatcher, converter, properties.getCallTimeout());
+            SwooleTaskProperties properties, ObjectProvider<TaskObservations> observations) {
+        TaskTemplate template = new TaskTemplate(dispatcher, converter, properties.getCallTimeout());
+        observations.ifAvailable(template::setObservations);
+        return template;
+    }
+
+    /** Trace propagation through tasks, when the application has an {@link ObservationRegistry}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(ObservationRegistry.class)
+    @ConditionalOnBooleanProperty(name = "swoole.task.observation.enabled", matchIfMissing = true)
+    static class ObservationConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(ObservationRegistry.class)
+        TaskObservations taskObservations(ObservationRegistry registry) {
+            return new TaskObservations(registry);
+        }
     }
 
     @Bean

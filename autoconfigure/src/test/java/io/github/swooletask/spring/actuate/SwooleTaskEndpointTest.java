@@ -168,7 +168,7 @@ class SwooleTaskEndpointTest {
         SwooleTaskTestSupport.await("the piled-up tasks to run", () -> runs.get() == count);
         SwooleTaskTestSupport.await("the queue to drain", () -> endpoint.describe().depth() == 0);
         SwooleTaskTestSupport.await("the totals to show them", () -> endpoint.describe().totals().processed() == count);
-        assertThat(endpoint.describe().workers().paused()).isZero();
+        SwooleTaskTestSupport.await("no worker to stay paused", () -> endpoint.describe().workers().paused() == 0);
         assertThatExceptionOfType(InvalidEndpointRequestException.class)
             .isThrownBy(() -> endpoint.control("restart"))
             .withMessageContaining("pause or resume");
