@@ -58,6 +58,7 @@ restore_msgmnb() {
 }
 trap restore_msgmnb EXIT INT TERM
 
+failed=""
 echo "# nproc=$(nproc) kernel=$(uname -r) kernel.msgmnb=$original_msgmnb runs=$runs logs=$logs"
 cd "$root"
 for n in $selected; do
@@ -73,7 +74,9 @@ for n in $selected; do
             sysctl -q -w kernel.msgmnb="$raised"
         fi
         # shellcheck disable=SC2086
-        java -jar "$jar" $args | tee "$logs/case$n.run$r.txt"
+        if ! java -jar "$jar" $args | tee "$logs/case$n.run$r.txt"; then
+            failed="$failed case$n.run$r"
+        fi
         restore_msgmnb
     done
 done
@@ -105,3 +108,7 @@ for n in $selected; do
             for (i = 1; i <= rcount; i++) printf "   %-52s %7s   runs:%s\n", rorder[i], median(ratios[rorder[i]]), ratios[rorder[i]]
         }' "$logs"/case"$n".run*.txt
 done
+if [ -n "$failed" ]; then
+    echo "failed runs:$failed (see $logs)" >&2
+    exit 1
+fi

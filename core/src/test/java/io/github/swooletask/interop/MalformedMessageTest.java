@@ -146,7 +146,7 @@ class MalformedMessageTest {
 
     @Test
     void badFlags() {
-        rejectedBetweenTwoValidTasks(frame(1, 3, 7, 0x1000 | TaskFlags.NONBLOCK, "abc".getBytes()),
+        rejectedBetweenTwoValidTasks(frame(1, 3, 7, 0x2000 | TaskFlags.NONBLOCK, "abc".getBytes()),
                 RejectReason.BAD_FLAGS);
         rejectedBetweenTwoValidTasks(frame(2, 3, 7, TaskFlags.SERIALIZE | TaskFlags.JSON, "i:1".getBytes()),
                 RejectReason.BAD_FLAGS);

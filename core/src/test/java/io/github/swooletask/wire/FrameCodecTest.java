@@ -350,9 +350,16 @@ class FrameCodecTest {
         }
     }
 
+    /** Flag bits no frame may carry (0x1000 became TRACED, so the unknown ones start above it now). */
+    static int[] unknownBits() {
+        return java.util.stream.IntStream.range(0, 16).map((i) -> 1 << i)
+            .filter((bit) -> (bit & TaskFlags.KNOWN) == 0).toArray();
+    }
+
     @Test
     void unknownFlagBitsAreRejected() {
-        for (int flag : new int[] { 0x1000, 0x2000, 0x4000, 0x8000 }) {
+        assertThat(unknownBits()).as("bits left unknown").isNotEmpty().contains(0x8000);
+        for (int flag : unknownBits()) {
             header(0, 1, 0, 0, 7, flag | TaskFlags.NONBLOCK);
             FrameRejectedException ex = rejected(12);
             assertThat(ex.reason()).isEqualTo(RejectReason.BAD_FLAGS);
@@ -440,7 +447,7 @@ class FrameCodecTest {
 
     @Test
     void unknownFlagsAndWakeFramesInsideABatchAreRejected() throws Exception {
-        assertThat(secondFrameOfBatchRejected(batchWith(0x1000, 7)).reason()).isEqualTo(RejectReason.BAD_FLAGS);
+        assertThat(secondFrameOfBatchRejected(batchWith(unknownBits()[0], 7)).reason()).isEqualTo(RejectReason.BAD_FLAGS);
         assertThat(secondFrameOfBatchRejected(batchWith(0, TaskFrame.TYPE_WAKE)).reason())
             .isEqualTo(RejectReason.UNKNOWN_TYPE);
     }
@@ -552,6 +559,60 @@ class FrameCodecTest {
         FrameRejectedException ex = rejected(12 + 4 + path.length + 1);
         assertThat(ex.reason()).isEqualTo(RejectReason.SPILL_MISSING);
         assertThat(ex.getMessage()).startsWith("spill-missing: task 4242: ").contains("swoole.taskGONE");
+    }
+
+    // ---------------------------------------------------------------- trace context (TRACED, 0x1000)
+
+    @Test
+    void tracedFrameCarriesTraceLengthTraceRouteThenPayload() throws Exception {
+        byte[] trace = "traceparent=00-abc-01".getBytes(StandardCharsets.US_ASCII);
+        byte[] route = FrameEncoder.routeBytes("r");
+        int length = this.encoder.encode(this.text, 2, 0, TaskFlags.JSON, trace, route, "{}".getBytes(), 0, 2);
+        int data = 2 + trace.length + 1 + 1 + 2;
+        assertThat(length).isEqualTo(12 + data);
+        assertThat(sent(length)).containsExactly(concat(
+                bytes(2, 0, 0, 0, data, 0, 0, 0, 7, 0, 0x00, 0x13),
+                bytes(trace.length, 0), trace, bytes(1, 'r'), "{}".getBytes()));
+        DecodedTask task = decode(length);
+        assertThat(task.flags()).isEqualTo(TaskFlags.TRACED | TaskFlags.ROUTED | TaskFlags.JSON);
+        assertThat(task.trace()).containsExactly(trace);
+        assertThat(task.route()).isEqualTo("r");
+        assertThat(task.payloadBytes()).containsExactly('{', '}');
+        // the next, untraced frame must not inherit the trace
+        length = this.encoder.encode(this.text, 3, 0, 0, null, null, new byte[] { 1 }, 0, 1);
+        assertThat(decode(length).trace()).isNull();
+    }
+
+    @Test
+    void aSpilledTracedTaskKeepsItsTraceAndPayload() throws Exception {
+        byte[] trace = "traceparent=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".getBytes(
+                StandardCharsets.US_ASCII);
+        byte[] payload = pattern(9000, 5);
+        int length = this.encoder.encode(this.text, 4, 0, 0, trace, FrameEncoder.routeBytes("big"), payload, 0,
+                payload.length);
+        assertThat(length).isEqualTo(164);
+        assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF)
+            .isEqualTo(TaskFlags.TRACED | TaskFlags.ROUTED | TaskFlags.TMPFILE);
+        Path file = spillFiles().get(0);
+        byte[] stored = Files.readAllBytes(file);
+        assertThat(Arrays.copyOfRange(stored, 0, 2)).as("uint16 trace length, host order like every other field")
+            .containsExactly(trace.length, 0);
+        DecodedTask task = decode(length);
+        assertThat(task.trace()).containsExactly(trace);
+        assertThat(task.route()).isEqualTo("big");
+        assertThat(task.payloadBytes()).containsExactly(payload);
+    }
+
+    @Test
+    void aTraceThatDoesNotFitIsRejected() {
+        header(0, 1, 1, 0, 7, TaskFlags.TRACED);
+        this.text.put(12, (byte) 5);
+        assertThat(rejected(13).reason()).isEqualTo(RejectReason.BAD_FRAME);
+        header(0, 1, 4, 0, 7, TaskFlags.TRACED);
+        this.text.putShort(12, (short) 3).put(14, (byte) 'a').put(15, (byte) 'b');
+        FrameRejectedException ex = rejected(16);
+        assertThat(ex.reason()).isEqualTo(RejectReason.BAD_FRAME);
+        assertThat(ex.getMessage()).contains("trace context of 3 bytes");
     }
 
     // ---------------------------------------------------------------- round trip
