@@ -42,12 +42,16 @@ final class TaskBatcher implements AutoCloseable {
 
     private final LongAdder sentMessages;
 
+    /** Largest batch message: below the spill threshold and at most half the queue's capacity, so it always fits. */
+    private final int maxBatch;
+
     TaskBatcher(TaskTransport transport, int targets, long lingerNanos, DispatchStatistics statistics,
             LongAdder sentMessages) {
         this.transport = transport;
         this.sentMessages = sentMessages;
         this.lingerNanos = lingerNanos;
         this.statistics = statistics;
+        this.maxBatch = batchLimit(transport);
         this.batches = new Batch[targets];
         for (int i = 0; i < targets; i++) {
             this.batches[i] = new Batch(i);
@@ -55,6 +59,29 @@ final class TaskBatcher implements AutoCloseable {
         this.flusher = new Thread(this::flushLoop, "swoole-task-batch-flusher");
         this.flusher.setDaemon(true);
         this.flusher.start();
+    }
+
+    /**
+     * A batch larger than the queue's capacity ({@code msg_qbytes}) could never be queued: it would stay open until
+     * shutdown and its tasks be lost. Batches are kept to half the capacity (and below the spill threshold).
+     */
+    static int batchLimit(TaskTransport transport) {
+        long capacity;
+        try {
+            capacity = transport.status().capacity();
+        }
+        catch (RuntimeException ex) {
+            capacity = Long.MAX_VALUE;
+        }
+        if (capacity <= 0) {
+            capacity = Long.MAX_VALUE;
+        }
+        return (int) Math.max(TaskFrame.HEADER_SIZE, Math.min(TaskFrame.SPILL_THRESHOLD - 1, capacity / 2));
+    }
+
+    /** Whether a frame of {@code size} bytes may join a batch (it fits an empty one). */
+    boolean accepts(int size) {
+        return size <= MAX_ITEM && TaskFrame.HEADER_SIZE + size <= this.maxBatch;
     }
 
     /**
@@ -67,7 +94,7 @@ final class TaskBatcher implements AutoCloseable {
         Batch batch = this.batches[slot];
         int size = FrameEncoder.inlineSize(trace, route, payload.length);
         synchronized (batch) {
-            if (batch.used + size > TaskFrame.SPILL_THRESHOLD - 1 && !batch.send(deadlineNanos, true)) {
+            if (batch.used + size > this.maxBatch && !batch.send(deadlineNanos, true)) {
                 return false;
             }
             batch.target = target;

@@ -164,7 +164,7 @@ public final class TaskDispatcher {
         int slot = (this.transport.mode() == IpcMode.MSGQUEUE) ? target : 0;
         if (this.batcher != null) {
             long deadline = System.nanoTime() + this.timeoutNanos;
-            if (FrameEncoder.inlineSize(trace, route, payload.length) <= TaskBatcher.MAX_ITEM
+            if (this.batcher.accepts(FrameEncoder.inlineSize(trace, route, payload.length))
                     && this.backlog.getAsLong() >= this.batchThreshold) {
                 if (!this.batcher.append(slot, target, taskId, fromId, flags, trace, route, payload, deadline)) {
                     this.statistics.full();

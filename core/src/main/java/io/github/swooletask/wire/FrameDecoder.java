@@ -146,7 +146,8 @@ public final class FrameDecoder {
         text.get(pathStart, pathBytes);
         String path = new String(pathBytes, StandardCharsets.UTF_8);
         try {
-            into.payload = ByteBuffer.wrap(this.spillFiles.readAndDelete(path, declared));
+            // the spill file holds the data as the message would (host order), like the trace length in it
+            into.payload = ByteBuffer.wrap(this.spillFiles.readAndDelete(path, declared)).order(text.order());
         }
         catch (FrameRejectedException ex) {
             throw new FrameRejectedException(ex.reason(), "task " + into.taskId + ": "

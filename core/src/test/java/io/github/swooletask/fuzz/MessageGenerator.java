@@ -27,7 +27,7 @@ final class MessageGenerator {
     }
 
     private static final int[] KNOWN_BITS = { TaskFlags.TMPFILE, TaskFlags.SERIALIZE, TaskFlags.NONBLOCK, 8, 16, 32,
-            64, 128, TaskFlags.JSON, TaskFlags.ROUTED, TaskFlags.BATCH, TaskFlags.REPLY };
+            64, 128, TaskFlags.JSON, TaskFlags.ROUTED, TaskFlags.BATCH, TaskFlags.REPLY, TaskFlags.TRACED };
 
     private static final String[] ROUTES = { "a", "mail", "report.daily", "größe", "x".repeat(200) };
 
@@ -157,11 +157,25 @@ final class MessageGenerator {
         return data;
     }
 
+    /** {@code uint16 n | n bytes of trace context} in host order, then {@code rest}. */
+    private byte[] traced(byte[] rest) {
+        byte[] trace = ("traceparent=00-" + Long.toHexString(this.random.nextLong()) + "-01\nbaggage=k=v")
+            .getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer out = ByteBuffer.allocate(2 + trace.length + rest.length).order(ByteOrder.nativeOrder());
+        out.putShort((short) trace.length).put(trace).put(rest);
+        return out.array();
+    }
+
     /** A frame that would decode if left alone. */
     private byte[] template() {
-        int pick = this.random.nextInt(7);
+        int pick = this.random.nextInt(8);
         int taskId = this.random.nextInt();
         switch (pick) {
+            case 7: {
+                boolean route = this.random.nextBoolean();
+                byte[] data = traced(route ? routed(randomBytes(this.random.nextInt(80))) : randomBytes(40));
+                return frame(taskId, data.length, 0, 7, TaskFlags.TRACED | (route ? TaskFlags.ROUTED : 0), data);
+            }
             case 0: {
                 byte[] data = randomBytes(this.random.nextInt(300));
                 return frame(taskId, data.length, 0, 7, TaskFlags.NONBLOCK, data);
@@ -197,6 +211,10 @@ final class MessageGenerator {
             if (this.random.nextInt(3) == 0) {
                 data = routed(data);
                 flags |= TaskFlags.ROUTED;
+            }
+            if (this.random.nextInt(4) == 0) {
+                data = traced(data);
+                flags |= TaskFlags.TRACED;
             }
             frames.writeBytes(frame(this.random.nextInt(), data.length, 0, 7, flags, data));
         }
@@ -354,6 +372,10 @@ final class MessageGenerator {
             }
             else {
                 contents = randomBytes(this.random.nextInt(12_000));
+            }
+            if (this.random.nextInt(4) == 0) {
+                contents = traced(contents);
+                flags |= TaskFlags.TRACED;
             }
             path = this.realSpill.write(ByteBuffer.wrap(contents));
             this.madeFiles.add(new Object[] { Path.of(path), contents });

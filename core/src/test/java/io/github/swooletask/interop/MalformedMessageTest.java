@@ -266,6 +266,27 @@ class MalformedMessageTest {
     }
 
     @Test
+    void aBatchWithABadFrameRunsTheFramesBeforeItAndIsRejectedOnce() {
+        ByteBuffer text = ByteBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE).order(ByteOrder.nativeOrder());
+        int end = io.github.swooletask.wire.FrameEncoder.appendToBatch(text, 12, 77, 0, TaskFlags.NONBLOCK, null,
+                "in-batch".getBytes(StandardCharsets.US_ASCII), 0, 8);
+        byte[] bad = frame(78, 1, 9, 0, new byte[] { 'x' });
+        text.put(end, bad);
+        end += bad.length;
+        io.github.swooletask.wire.FrameEncoder.putBatchHeader(text, end - 12);
+        byte[] batch = java.util.Arrays.copyOf(text.array(), end);
+        LivePool pool = live();
+        pool.sendText(1, "first");
+        pool.sendRaw(batch);
+        pool.sendText(2, "last");
+        List<Received> received = pool.awaitReceived(3);
+        assertThat(received).extracting(Received::text).containsExactly("first", "in-batch", "last");
+        assertThat(pool.pool.statistics().rejectedCount(RejectReason.UNKNOWN_TYPE)).isEqualTo(1);
+        assertThat(pool.pool.statistics().rejectedCount()).isEqualTo(1);
+        pool.assertWorkersAlive();
+    }
+
+    @Test
     void everyCaseInOneDirectedPoolInTurn() throws Exception {
         this.live = LivePool.onPrivateQueue(IpcMode.MSGQUEUE, 2, LivePool.spillFiles(this.tmp));
         Path outside = secretOutside("swoole.taskALL");
