@@ -67,20 +67,17 @@ public class TaskTemplate {
     public int dispatchTo(int workerId, String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
         byte[] bytes = this.converter.toBytes(payload);
-        int flags = this.converter.flagsFor(payload);
         TaskObservations.Dispatch observation = startObservation(name);
-        if (observation == null) {
-            return this.dispatcher.dispatch(route(name), flags, bytes, workerId);
-        }
         try {
-            return this.dispatcher.dispatch(observation.trace(), route(name), flags, bytes, workerId);
+            return this.dispatcher.dispatch(trace(observation), route(name), this.converter.flagsFor(payload), bytes,
+                    workerId);
         }
         catch (RuntimeException ex) {
-            observation.observation().error(ex);
+            failed(observation, ex);
             throw ex;
         }
         finally {
-            observation.observation().stop();
+            stopped(observation);
         }
     }
 
@@ -108,26 +105,38 @@ public class TaskTemplate {
     public <T> CompletableFuture<T> callOn(int workerId, String name, Object payload, Duration timeout) {
         Objects.requireNonNull(payload, "payload");
         byte[] bytes = this.converter.toBytes(payload);
-        int flags = this.converter.flagsFor(payload);
         TaskObservations.Dispatch observation = startObservation(name);
-        if (observation == null) {
-            return (CompletableFuture<T>) this.dispatcher.call(route(name), flags, bytes, workerId, timeout);
-        }
         try {
-            return (CompletableFuture<T>) this.dispatcher.call(observation.trace(), route(name), flags,
-                    bytes, workerId, timeout);
+            return (CompletableFuture<T>) this.dispatcher.call(trace(observation), route(name),
+                    this.converter.flagsFor(payload), bytes, workerId, timeout);
         }
         catch (RuntimeException ex) {
-            observation.observation().error(ex);
+            failed(observation, ex);
             throw ex;
         }
         finally {
-            observation.observation().stop();
+            stopped(observation);
         }
     }
 
     private TaskObservations.Dispatch startObservation(String name) {
         return (this.observations != null) ? this.observations.startDispatch(name) : null;
+    }
+
+    private static byte[] trace(TaskObservations.Dispatch observation) {
+        return (observation != null) ? observation.trace() : null;
+    }
+
+    private static void failed(TaskObservations.Dispatch observation, RuntimeException ex) {
+        if (observation != null) {
+            observation.observation().error(ex);
+        }
+    }
+
+    private static void stopped(TaskObservations.Dispatch observation) {
+        if (observation != null) {
+            observation.observation().stop();
+        }
     }
 
     private byte[] route(String name) {
