@@ -3,6 +3,7 @@ package io.github.swooletask.spring;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -30,9 +31,16 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
     public String recover(FailedTask task) throws IOException {
         Files.createDirectories(this.directory);
         long now = System.currentTimeMillis();
+        // ids repeat across producers and workers fail at once: claim a free name atomically with createFile
         Path file = this.directory.resolve(now + "-task" + task.taskId() + ".deadletter");
-        for (int n = 1; Files.exists(file); n++) {
-            file = this.directory.resolve(now + "-task" + task.taskId() + "-" + n + ".deadletter");
+        for (int n = 1;; n++) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                break;
+            }
+            catch (FileAlreadyExistsException ex) {
+                file = this.directory.resolve(now + "-task" + task.taskId() + "-" + n + ".deadletter");
+            }
         }
         StringBuilder header = new StringBuilder();
         header.append("task-id: ").append(task.taskId()).append('\n');
@@ -43,7 +51,6 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
         header.append("time: ").append(Instant.ofEpochMilli(now)).append('\n');
         header.append("reason: ").append(String.valueOf(task.failure()).replace('\n', ' ')).append('\n');
         header.append('\n');
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
             out.write(header.toString().getBytes(StandardCharsets.UTF_8));
             out.write(task.payload());

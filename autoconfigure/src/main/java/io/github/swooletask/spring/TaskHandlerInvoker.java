@@ -95,7 +95,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
             catch (FrameRejectedException ex) {
                 throw ex;
             }
-            catch (Exception ex) {
+            catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
+                // errors of the handler's own code (not of the JVM) fail the task like exceptions: the worker lives on
                 if (attempt <= this.retry.maxRetries() && !this.shuttingDown) {
                     long delay = this.retry.delayNanos(attempt);
                     logger.warn("@TaskHandler {} failed on task {} (attempt {} of {}), retrying in {} ms: {}",
@@ -123,7 +124,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
         return !this.shuttingDown;
     }
 
-    private String recover(DecodedTask task, TaskHandlerMethod handler, Exception failure, long attempts) {
+    private String recover(DecodedTask task, TaskHandlerMethod handler, Throwable failure, long attempts) {
         if (this.recoverer == null) {
             return "";
         }

@@ -26,6 +26,9 @@ public final class TaskWorkerPool {
 
     private static final Logger logger = LoggerFactory.getLogger(TaskWorkerPool.class);
 
+    /** Longest wait, after interrupting the workers still busy at the stop timeout, for them to end. */
+    private static final long ABANDON_GRACE_NANOS = 1_000_000_000L;
+
     private final TaskTransport transport;
 
     private final TaskWorker[] workers;
@@ -164,6 +167,23 @@ public final class TaskWorkerPool {
         else if (stuck > 0) {
             logger.warn("{} task worker(s) could not be woken within {} ms and were interrupted", stuck,
                     timeout.toMillis());
+        }
+        if (stuck > 0) {
+            // an interrupted handler usually throws at once: let it reach the recoverer (e.g. the dead-letter file)
+            // before the caller goes on, often to exit the JVM, which would otherwise cut that write short
+            long graceEnd = System.nanoTime() + Math.min(timeout.toNanos(), ABANDON_GRACE_NANOS);
+            for (Thread thread : this.threads) {
+                long left = graceEnd - System.nanoTime();
+                if (left <= 0 || Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
         return new StopReport(List.copyOf(abandoned), stuck);
     }

@@ -1,6 +1,7 @@
 package io.github.swooletask.spring.reliability;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /**
  * A full queue never drops a task silently: with a small capacity and no consumer a dispatch fails at once (policy
  * fail) or after the dispatch timeout (policy block) with a message saying how full the queue is; with a producer
- * far faster than the handlers every accepted task runs exactly once and every refused one was reported.
+ * far faster than the handlers every accepted task runs exactly once and every refused one was reported. A refused
+ * task leaves no spill file behind.
  */
 class FullQueueTest {
 
@@ -97,6 +99,26 @@ class FullQueueTest {
                     assertThat(dispatcher.statistics().fullCount()).isEqualTo(2);
                     assertThat(ReliabilitySupport.queue(context).stats().messages()).isEqualTo(accepted);
                 });
+    }
+
+    @Test
+    void refusedLargeTaskLeavesNoSpillFileBehind() {
+        Path tmp = this.root.resolve("tmp");
+        for (String policy : List.of("fail", "block")) {
+            runner().withPropertyValues("swoole.task.auto-startup=false", "swoole.task.full-queue-policy=" + policy,
+                    "swoole.task.dispatch-timeout=100ms").run((context) -> {
+                        assertThat(context).hasNotFailed();
+                        TaskTemplate tasks = context.getBean(TaskTemplate.class);
+                        fill(tasks, "z".repeat(100));
+                        String large = "L".repeat(20_000);
+                        for (int i = 0; i < 5; i++) {
+                            assertThatThrownBy(() -> tasks.dispatch(large)).as("policy %s", policy)
+                                .isInstanceOf(QueueFullException.class);
+                        }
+                        assertThat(ReliabilitySupport.filesIn(tmp)).as("spill files of refused tasks (policy %s)",
+                                policy).isEmpty();
+                    });
+        }
     }
 
     /** Dispatches until the queue refuses one; returns how many were accepted. */
@@ -216,7 +238,7 @@ class FullQueueTest {
         /** Waits until every expected payload ran, then checks each ran exactly once and nothing else ran. */
         void awaitExactly(Set<String> expected) {
             ReliabilitySupport.await(expected.size() + " tasks handled (now " + this.total.get() + ")",
-                    java.time.Duration.ofSeconds(60), () -> this.total.get() >= expected.size());
+                    Duration.ofSeconds(60), () -> this.total.get() >= expected.size());
             ReliabilitySupport.sleep(300);
             assertThat(this.counts.keySet()).as("handled payloads").isEqualTo(expected);
             assertThat(this.counts.entrySet().stream().filter((entry) -> entry.getValue().get() != 1)
