@@ -40,6 +40,11 @@ final class TaskBatcher implements AutoCloseable {
 
     private volatile boolean closed;
 
+    /** Set first on close: producers waiting for room give up, so the final flush gets the batches. */
+    private volatile boolean closing;
+
+    private volatile Thread finalFlusher;
+
     private final LongAdder sentMessages;
 
     /** Largest batch message: below the spill threshold and at most half the queue's capacity, so it always fits. */
@@ -144,6 +149,7 @@ final class TaskBatcher implements AutoCloseable {
     /** Sends every open batch, waiting up to {@code timeoutNanos} for room. */
     @Override
     public void close() {
+        this.closing = true;
         flushAll(5_000_000_000L);
         this.closed = true;
         LockSupport.unpark(this.flusher);
@@ -151,6 +157,7 @@ final class TaskBatcher implements AutoCloseable {
 
     void flushAll(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
+        this.finalFlusher = Thread.currentThread();
         for (Batch batch : this.batches) {
             synchronized (batch) {
                 if (batch.count > 0 && !batch.send(deadline, true)) {
@@ -189,7 +196,8 @@ final class TaskBatcher implements AutoCloseable {
             FrameEncoder.putBatchHeader(this.buffer.text(), this.used - TaskFrame.HEADER_SIZE);
             int attempt = 0;
             while (!TaskBatcher.this.transport.send(this.buffer, this.used, this.target, false)) {
-                if (!wait || System.nanoTime() - deadlineNanos >= 0) {
+                if (!wait || System.nanoTime() - deadlineNanos >= 0
+                        || (TaskBatcher.this.closing && Thread.currentThread() != TaskBatcher.this.finalFlusher)) {
                     return false;
                 }
                 Backoff.pause(attempt++);

@@ -42,7 +42,14 @@ public final class TaskDispatcher {
 
     private final DispatchStatistics statistics = new DispatchStatistics();
 
-    private final LongSupplier backlog;
+    private final LongSupplier receivedMessages;
+
+    /** Messages sent that will never be received (lost with a removed queue, taken by another consumer). */
+    private volatile long backlogOffset;
+
+    private volatile long backlogVerifiedNanos;
+
+    private volatile boolean closing;
 
     private final long batchThreshold;
 
@@ -86,7 +93,7 @@ public final class TaskDispatcher {
         this.timeoutNanos = timeout.toNanos();
         this.replies = Objects.requireNonNull(replies, "replies");
         boolean batching = receivedMessages != null && fullQueuePolicy == FullQueuePolicy.BLOCK;
-        this.backlog = batching ? () -> this.sentMessages.sum() - receivedMessages.getAsLong() : null;
+        this.receivedMessages = batching ? receivedMessages : null;
         this.batchThreshold = Math.max(2, 2L * workerCount);
         this.batcher = batching ? new TaskBatcher(transport,
                 (transport.mode() == IpcMode.MSGQUEUE) ? workerCount : 1, linger.toNanos(), this.statistics, this.sentMessages) : null;
@@ -164,8 +171,7 @@ public final class TaskDispatcher {
         int slot = (this.transport.mode() == IpcMode.MSGQUEUE) ? target : 0;
         if (this.batcher != null) {
             long deadline = System.nanoTime() + this.timeoutNanos;
-            if (this.batcher.accepts(FrameEncoder.inlineSize(trace, route, payload.length))
-                    && this.backlog.getAsLong() >= this.batchThreshold) {
+            if (this.batcher.accepts(FrameEncoder.inlineSize(trace, route, payload.length)) && hasBacklog()) {
                 if (!this.batcher.append(slot, target, taskId, fromId, flags, trace, route, payload, deadline)) {
                     this.statistics.full();
                     throw new QueueFullException(fullMessage());
@@ -231,6 +237,34 @@ public final class TaskDispatcher {
         }
     }
 
+    /**
+     * Whether the queue holds enough of this dispatcher's messages that a task sent now would wait anyway: the
+     * messages sent minus those the workers took. Every 10 ms at most, a claimed backlog is checked against the
+     * kernel's count, and messages that will never be received (a removed queue) are written off, so the estimate
+     * cannot keep batching on when the queue is in fact empty.
+     */
+    private boolean hasBacklog() {
+        long estimate = this.sentMessages.sum() - this.receivedMessages.getAsLong() - this.backlogOffset;
+        if (estimate < this.batchThreshold) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - this.backlogVerifiedNanos > 10_000_000L) {
+            this.backlogVerifiedNanos = now;
+            try {
+                if (this.transport.status().depth() == 0) {
+                    // keep up to workerCount messages in the estimate: taken by workers but not yet counted
+                    this.backlogOffset += Math.max(0, estimate - this.workerCount);
+                    return false;
+                }
+            }
+            catch (RuntimeException ex) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Sends every open batch now (for example before the workers stop). */
     public void flush() {
         if (this.batcher != null) {
@@ -238,8 +272,12 @@ public final class TaskDispatcher {
         }
     }
 
-    /** Sends open batches and stops the batch flusher. */
+    /**
+     * Ends dispatching: dispatches waiting for room in a full queue give up at once (QueueFullException), open
+     * batches are sent, and the batch flusher stops.
+     */
     public void close() {
+        this.closing = true;
         if (this.batcher != null) {
             this.batcher.close();
         }
@@ -272,7 +310,7 @@ public final class TaskDispatcher {
         if (this.fullQueuePolicy == FullQueuePolicy.BLOCK) {
             long deadline = System.nanoTime() + this.timeoutNanos;
             int attempt = 0;
-            while (System.nanoTime() - deadline < 0) {
+            while (System.nanoTime() - deadline < 0 && !this.closing) {
                 Backoff.pause(attempt++);
                 if (this.transport.send(buffer, length, target, false)) {
                     return;
@@ -292,11 +330,17 @@ public final class TaskDispatcher {
         catch (RuntimeException ex) {
             // the status is a courtesy
         }
+        if (this.closing) {
+            message.append(", and the dispatcher is closing");
+            return message.toString();
+        }
         if (this.fullQueuePolicy == FullQueuePolicy.BLOCK) {
             message.append(", and no room came within ").append(this.timeoutNanos / 1_000_000).append(" ms");
         }
-        message.append(". The workers are behind: add workers (swoole.task.worker-num), raise the queue's capacity"
-                + " (sysctl -w kernel.msgmnb=<bytes>, then recreate the queue), or raise swoole.task.dispatch-timeout");
+        message.append(". The workers are behind: add workers (swoole.task.worker-num) or raise the queue's capacity"
+                + " (swoole.task.message-queue-capacity, or kernel.msgmnb and recreate the queue)");
+        message.append((this.fullQueuePolicy == FullQueuePolicy.BLOCK) ? ", or raise swoole.task.dispatch-timeout"
+                : ", or wait for room with swoole.task.full-queue-policy=block");
         return message.toString();
     }
 }

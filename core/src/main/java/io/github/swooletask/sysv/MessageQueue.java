@@ -15,6 +15,9 @@ public final class MessageQueue {
 
     private volatile int id;
 
+    /** Capacity set with {@link #setCapacity}, applied again when the queue is recreated; 0 if never set. */
+    private volatile long requestedCapacity;
+
     private MessageQueue(int key, int perms, int id) {
         this.key = key;
         this.perms = perms;
@@ -156,6 +159,7 @@ public final class MessageQueue {
      * {@code kernel.msgmnb} needs {@code CAP_SYS_RESOURCE}.
      */
     public void setCapacity(long bytes) {
+        this.requestedCapacity = bytes;
         ByteBuffer ds = Native.newStatBuffer();
         int msqid = this.id;
         long address = Native.address(ds);
@@ -199,12 +203,15 @@ public final class MessageQueue {
 
     /**
      * Points this handle at a fresh queue after the old one was removed: the same key (created again with the same
-     * permissions) or a new private queue.
+     * permissions and capacity) or a new private queue.
      * @return the new queue id
      */
     public synchronized int recreate() {
         int flags = Native.IPC_CREAT | (this.perms & 0777);
         this.id = msgget(this.key, flags);
+        if (this.requestedCapacity > 0) {
+            setCapacity(this.requestedCapacity);
+        }
         return this.id;
     }
 
