@@ -3,7 +3,8 @@
 # the time per operation and gc.alloc.rate.norm (bytes allocated per operation).
 #
 # Usage: bench/jmh.sh [JMH options or benchmark regex]     e.g. bench/jmh.sh FrameCodec
-# Default settings are short (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement); later options override them.
+# Default settings are short (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement); -f, -wi, -i, -w, -r given on the
+# command line replace them.
 # Full output: bench/target/jmh-output.txt, JSON: bench/target/jmh-result.json.
 set -euo pipefail
 
@@ -18,9 +19,22 @@ fi
 cp_file="$bench/target/jmh.classpath"
 (cd "$bench" && mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null)
 
+# short defaults, each left out when the caller gives that option (JMH refuses an option given twice)
+defaults=()
+for pair in "-f 1" "-wi 2" "-i 3" "-w 1s" "-r 1s"; do
+    option="${pair%% *}"
+    given=false
+    for arg in "$@"; do
+        if [ "$arg" = "$option" ]; then given=true; fi
+    done
+    if [ "$given" = false ]; then
+        defaults+=("$option" "${pair#* }")
+    fi
+done
+
 out="$bench/target/jmh-output.txt"
 java -cp "$bench/target/classes:$(cat "$cp_file")" org.openjdk.jmh.Main \
-    -prof gc -f 1 -wi 2 -i 3 -w 1s -r 1s \
+    -prof gc "${defaults[@]}" \
     -rf json -rff "$bench/target/jmh-result.json" \
     "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}

@@ -30,6 +30,7 @@ cases=(
     "--mode 1 --payload 16 --workers 2 --tasks 1000000 --baseline all"
     "--mode 3 --payload 16 --workers 2 --tasks 1000000 --external-producer php"
     "--mode 3 --payload 65536 --workers 2 --tasks 20000 --baseline all"
+    "--mode 3 --payload 65536 --workers 2 --tasks 20000 --baseline executor --tmpdir /dev/shm"
 )
 labels=(
     "mode 3, 16 B"
@@ -40,6 +41,7 @@ labels=(
     "mode 1 (Unix socket), 16 B"
     "mode 3, 16 B, external PHP producer"
     "mode 3, 64 KiB (spilled to files)"
+    "mode 3, 64 KiB, spill files on tmpfs (/dev/shm)"
 )
 if [ -n "${RAISED_MSGMNB:-}" ]; then
     cases+=("--mode 3 --payload 16 --workers 2 --tasks 1000000 --baseline all")
@@ -49,6 +51,9 @@ selected="${CASES:-$(seq -s ' ' 1 ${#cases[@]})}"
 
 logs="$bench/target/run-all/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$logs"
+# run a copy: a build started meanwhile (by anyone) replaces the jar, and a running JVM then fails to load classes
+cp "$jar" "$logs/swoole-task-bench.jar"
+jar="$logs/swoole-task-bench.jar"
 original_msgmnb="$(cat /proc/sys/kernel/msgmnb)"
 restore_msgmnb() {
     if [ "$(cat /proc/sys/kernel/msgmnb)" != "$original_msgmnb" ]; then
@@ -70,6 +75,7 @@ for n in $selected; do
     for ((r = 1; r <= runs; r++)); do
         echo
         echo "== case $n, run $r/$runs: ${labels[$((n - 1))]}: java -jar bench/target/swoole-task-bench.jar $args"
+        echo "# load average before the run: $(cut -d ' ' -f 1-3 /proc/loadavg)"
         if [ -n "$raised" ]; then
             sysctl -q -w kernel.msgmnb="$raised"
         fi

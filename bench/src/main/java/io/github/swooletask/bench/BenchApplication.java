@@ -2,14 +2,14 @@ package io.github.swooletask.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.FileVisitResult;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.sysv.MessageQueue;
@@ -65,7 +65,10 @@ public final class BenchApplication {
      * @throws IllegalStateException with a message for the user when a run or a needed program fails
      */
     public static Report run(BenchOptions options, PrintStream out) throws Exception {
-        Path workDir = Files.createTempDirectory("stbench-");
+        // loads and initializes what the clean-up needs now, not when the jar may have been rebuilt under us
+        ChildProcess.destroyAll();
+        Path workDir = (options.tmpdir() != null) ? Files.createTempDirectory(options.tmpdir(), "stbench-")
+                : Files.createTempDirectory("stbench-");
         Integer key = options.key();
         if (key == null && options.externalProducer() != null) {
             key = freeKey();
@@ -86,9 +89,10 @@ public final class BenchApplication {
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                     System.getProperty("os.version"), System.getProperty("java.version"), limits.msgmnb(),
                     limits.msgmax());
-            out.printf("# mode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s%s%s%n",
+            out.printf("# mode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s tmpdir=%s%s%s%n",
                     options.mode(), options.payload(), options.workers(), options.producers(), options.tasks(),
                     options.warmup(), (options.batching() == null) ? "default" : (options.batching() ? "on" : "off"),
+                    workDir,
                     (key != null) ? String.format(" key=0x%08x", key) : " key=private",
                     (options.externalProducer() != null) ? " external-producer=" + options.externalProducer() : "");
             out.flush();
@@ -157,9 +161,19 @@ public final class BenchApplication {
     }
 
     private static void cleanUp(Integer key, Path workDir) {
-        ChildProcess.destroyAll();
-        if (key != null) {
-            removeQueue(key);
+        try {
+            ChildProcess.destroyAll();
+        }
+        catch (Throwable ex) {
+            System.err.println("could not stop the child processes: " + ex);
+        }
+        try {
+            if (key != null) {
+                removeQueue(key);
+            }
+        }
+        catch (Throwable ex) {
+            System.err.printf("could not remove queue 0x%08x: %s (remove it with ipcrm -Q 0x%08x)%n", key, ex, key);
         }
         deleteTree(workDir);
     }
@@ -195,22 +209,13 @@ public final class BenchApplication {
         if (!Files.exists(dir)) {
             return;
         }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException ex) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+        // JDK classes only: this also runs from a shutdown hook, when the jar may have been rebuilt under us
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
-        catch (IOException ex) {
+        catch (IOException | UncheckedIOException ex) {
             System.err.println("could not delete " + dir + ": " + ex.getMessage());
         }
     }

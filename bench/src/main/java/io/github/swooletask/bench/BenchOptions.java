@@ -1,5 +1,7 @@
 package io.github.swooletask.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -16,9 +18,11 @@ import java.util.Locale;
  * @param externalProducer {@code php} or {@code c} to post the tasks from another process, or null
  * @param warmup untimed tasks before the timed ones
  * @param batching {@code swoole.task.batching.enabled} to set, or null for the starter's default
+ * @param tmpdir where the run's private directory (spill files, socket) is made, or null for java.io.tmpdir
  */
 public record BenchOptions(int mode, int payload, int workers, long tasks, int producers, Integer key,
-        boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup, Boolean batching) {
+        boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup, Boolean batching,
+        Path tmpdir) {
 
     /** Largest payload accepted: 64 KiB. */
     public static final int MAX_PAYLOAD = 64 * 1024;
@@ -39,6 +43,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
               --warmup N               untimed tasks first (default 10% of --tasks)
               --batching on|off        set swoole.task.batching.enabled (default: the starter's default);
                                        off sends one task per message, as the C baseline does
+              --tmpdir DIR             parent of the run's private directory, which becomes swoole.task.tmpdir
+                                       (spill files) and holds the mode 1 socket (default: java.io.tmpdir)
             """;
 
     /** Parses the arguments; throws {@link IllegalArgumentException} with a message for the user. */
@@ -53,6 +59,7 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         String external = null;
         Long warmup = null;
         Boolean batching = null;
+        Path tmpdir = null;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             String value;
@@ -80,6 +87,7 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                 case "--baseline" -> baseline = value.toLowerCase(Locale.ROOT);
                 case "--external-producer" -> external = value.toLowerCase(Locale.ROOT);
                 case "--warmup" -> warmup = number(name, value, 0, Integer.MAX_VALUE);
+                case "--tmpdir" -> tmpdir = Path.of(value);
                 case "--batching" -> batching = switch (value.toLowerCase(Locale.ROOT)) {
                     case "on", "true" -> Boolean.TRUE;
                     case "off", "false" -> Boolean.FALSE;
@@ -110,8 +118,12 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                         + " at most " + MAX_INLINE_PAYLOAD);
             }
         }
+        if (tmpdir != null && !Files.isDirectory(tmpdir)) {
+            throw new IllegalArgumentException("--tmpdir " + tmpdir + " is not a directory");
+        }
         long warm = (warmup != null) ? warmup : tasks / 10;
-        return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm, batching);
+        return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm, batching,
+                tmpdir);
     }
 
     /** Whether payloads of this size travel in spill files. */
