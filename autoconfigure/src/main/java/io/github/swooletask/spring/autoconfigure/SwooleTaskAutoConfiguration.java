@@ -52,8 +52,14 @@ public final class SwooleTaskAutoConfiguration {
 
     @Bean
     @ConfigurationPropertiesBinding
-    static IpcModeConverter swooleTaskIpcModeConverter() {
-        return new IpcModeConverter();
+    static IpcModeConverter.FromString swooleTaskIpcModeFromString() {
+        return new IpcModeConverter.FromString();
+    }
+
+    @Bean
+    @ConfigurationPropertiesBinding
+    static IpcModeConverter.FromInteger swooleTaskIpcModeFromInteger() {
+        return new IpcModeConverter.FromInteger();
     }
 
     @Bean

@@ -74,6 +74,15 @@ class SwooleTaskAutoConfigurationTest {
                 assertThat(context.getBean(TaskTransport.class).mode()).isEqualTo(IpcMode.MSGQUEUE_PREEMPTIVE);
             });
         }
+        for (int number = 1; number <= 3; number++) {
+            IpcMode expected = IpcMode.values()[number - 1];
+            int yamlNumber = number;
+            // an unquoted YAML number arrives as an Integer, not a String
+            runner().withInitializer((context) -> context.getEnvironment().getPropertySources()
+                .addFirst(new org.springframework.core.env.MapPropertySource("yaml",
+                        Map.of("swoole.task.ipc-mode", yamlNumber))))
+                .run((context) -> assertThat(context.getBean(TaskTransport.class).mode()).isEqualTo(expected));
+        }
         runner().withPropertyValues("swoole.task.ipc-mode=2").run((context) -> assertThat(
                 context.getBean(TaskTransport.class).mode()).isEqualTo(IpcMode.MSGQUEUE));
         runner().withPropertyValues("swoole.task.ipc-mode=4").run((context) -> assertThat(context).hasFailed()
