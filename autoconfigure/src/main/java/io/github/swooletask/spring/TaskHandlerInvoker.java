@@ -78,8 +78,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
                     + ((task.route() == null) ? "no default @TaskHandler (one without a name) takes tasks without a name"
                             : "no @TaskHandler takes the task name '" + task.route() + "'"));
         }
-        TaskContext context = new TaskContext(task.taskId(), task.workerId(), task.flags(), task.route(), task.mtype(),
-                (task.fromId() == this.localTag) ? TaskSource.LOCAL : TaskSource.EXTERNAL);
+        TaskContext context = handler.wantsContext() ? new TaskContext(task.taskId(), task.workerId(), task.flags(),
+                task.route(), task.mtype(), (task.fromId() == this.localTag) ? TaskSource.LOCAL : TaskSource.EXTERNAL)
+                : null;
         long start = System.nanoTime();
         long attempt = 0;
         while (true) {

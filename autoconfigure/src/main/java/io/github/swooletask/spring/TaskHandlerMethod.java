@@ -74,6 +74,11 @@ public final class TaskHandlerMethod {
         return this.displayName;
     }
 
+    /** Whether the method declares a {@link TaskContext} parameter. */
+    public boolean wantsContext() {
+        return this.contextIndex >= 0;
+    }
+
     public Method method() {
         return this.method;
     }

@@ -75,7 +75,7 @@ public final class TaskPayloadConverter {
             return task.payloadBytes();
         }
         if (raw == ByteBuffer.class) {
-            return task.payload().asReadOnlyBuffer();
+            return task.readOnlyPayload();
         }
         int flags = task.flags();
         if ((flags & TaskFlags.SERIALIZE) != 0) {

@@ -2,7 +2,7 @@ package io.github.swooletask.dispatch;
 
 import java.util.concurrent.locks.LockSupport;
 
-/** The wait between tries to queue into a full queue: spin, then yield, then park up to 1 ms. */
+/** The wait between tries to queue into a full queue: spin, then yield, then park up to 100 us. */
 final class Backoff {
 
     private Backoff() {
@@ -16,7 +16,7 @@ final class Backoff {
             Thread.yield();
         }
         else {
-            LockSupport.parkNanos(Math.min(1_000_000L, 10_000L << Math.min(attempt - 128, 6)));
+            LockSupport.parkNanos(Math.min(100_000L, 10_000L << Math.min(attempt - 128, 4)));
         }
     }
 }

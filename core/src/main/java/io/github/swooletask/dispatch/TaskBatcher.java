@@ -24,7 +24,7 @@ final class TaskBatcher implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(TaskBatcher.class);
 
     /** Largest frame that joins a batch; larger ones travel alone. */
-    static final int MAX_ITEM = 2048;
+    static final int MAX_ITEM = 512;
 
     private final TaskTransport transport;
 

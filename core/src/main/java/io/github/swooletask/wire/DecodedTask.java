@@ -24,6 +24,10 @@ public final class DecodedTask {
 
     private int workerId;
 
+    private ByteBuffer readOnlySource;
+
+    private ByteBuffer readOnlyView;
+
     private long mtype;
 
     /** The producer's task id (a counter of its own; PHP clients start at 1). */
@@ -70,6 +74,19 @@ public final class DecodedTask {
      */
     public ByteBuffer payload() {
         return this.payload;
+    }
+
+    /**
+     * A read-only view of the payload in native byte order, valid only until the worker takes its next message.
+     * The view is reused from task to task, so this allocates nothing for tasks that were not spilled.
+     */
+    public ByteBuffer readOnlyPayload() {
+        if (this.payload != this.readOnlySource) {
+            this.readOnlySource = this.payload;
+            this.readOnlyView = this.payload.asReadOnlyBuffer().order(java.nio.ByteOrder.nativeOrder());
+        }
+        this.readOnlyView.clear().limit(this.payload.limit()).position(this.payload.position());
+        return this.readOnlyView;
     }
 
     /** Index of the worker running the task, from 0. */
