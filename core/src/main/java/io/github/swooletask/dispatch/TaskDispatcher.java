@@ -49,6 +49,8 @@ public final class TaskDispatcher {
 
     private volatile long backlogVerifiedNanos;
 
+    private volatile long receivedAtVerify = -1;
+
     private volatile boolean closing;
 
     private final long batchThreshold;
@@ -239,27 +241,31 @@ public final class TaskDispatcher {
 
     /**
      * Whether the queue holds enough of this dispatcher's messages that a task sent now would wait anyway: the
-     * messages sent minus those the workers took. Every 10 ms at most, a claimed backlog is checked against the
-     * kernel's count, and messages that will never be received (a removed queue) are written off, so the estimate
-     * cannot keep batching on when the queue is in fact empty.
+     * messages sent minus those the workers took. Messages that will never be received (lost with a removed queue)
+     * would keep that estimate high for good, so every 10 ms at most a claimed backlog is checked: when the kernel
+     * says the queue is empty and the workers took nothing since the last check, the estimate is written off.
      */
     private boolean hasBacklog() {
-        long estimate = this.sentMessages.sum() - this.receivedMessages.getAsLong() - this.backlogOffset;
+        long received = this.receivedMessages.getAsLong();
+        long estimate = this.sentMessages.sum() - received - this.backlogOffset;
         if (estimate < this.batchThreshold) {
             return false;
         }
         long now = System.nanoTime();
         if (now - this.backlogVerifiedNanos > 10_000_000L) {
             this.backlogVerifiedNanos = now;
-            try {
-                if (this.transport.status().depth() == 0) {
-                    // keep up to workerCount messages in the estimate: taken by workers but not yet counted
-                    this.backlogOffset += Math.max(0, estimate - this.workerCount);
+            boolean idle = received == this.receivedAtVerify;
+            this.receivedAtVerify = received;
+            if (idle) {
+                try {
+                    if (this.transport.status().depth() == 0) {
+                        this.backlogOffset += estimate;
+                        return false;
+                    }
+                }
+                catch (RuntimeException ex) {
                     return false;
                 }
-            }
-            catch (RuntimeException ex) {
-                return false;
             }
         }
         return true;
