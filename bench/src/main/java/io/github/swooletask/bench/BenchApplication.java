@@ -105,7 +105,7 @@ public final class BenchApplication {
                 throw new IllegalStateException("swoole-task handled " + swoole.handled() + " tasks but "
                         + swoole.dispatched() + " were dispatched");
             }
-            if (options.externalProducer() != null) {
+            if (options.externalProducer() != null && !options.backlog()) {
                 removeQueue(key);
                 RunResult drain = CBaseline.drain(options, key, programs);
                 removeQueue(key);

@@ -19,10 +19,11 @@ import java.util.Locale;
  * @param warmup untimed tasks before the timed ones
  * @param batching {@code swoole.task.batching.enabled} to set, or null for the starter's default
  * @param tmpdir where the run's private directory (spill files, socket) is made, or null for java.io.tmpdir
+ * @param backlog with an external producer: post every task before the workers start, then time the drain
  */
 public record BenchOptions(int mode, int payload, int workers, long tasks, int producers, Integer key,
         boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup, Boolean batching,
-        Path tmpdir) {
+        Path tmpdir, boolean backlog) {
 
     /** Largest payload accepted: 64 KiB. */
     public static final int MAX_PAYLOAD = 64 * 1024;
@@ -45,6 +46,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                                        off sends one task per message, as the C baseline does
               --tmpdir DIR             parent of the run's private directory, which becomes swoole.task.tmpdir
                                        (spill files) and holds the mode 1 socket (default: java.io.tmpdir)
+              --backlog                with --external-producer: queue every task before the workers start, then
+                                       time how long they take to drain the backlog (raise kernel.msgmnb first)
             """;
 
     /** Parses the arguments; throws {@link IllegalArgumentException} with a message for the user. */
@@ -60,7 +63,12 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         Long warmup = null;
         Boolean batching = null;
         Path tmpdir = null;
+        boolean backlog = false;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--backlog")) {
+                backlog = true;
+                continue;
+            }
             String name = args[i];
             String value;
             int eq = name.indexOf('=');
@@ -121,9 +129,12 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         if (tmpdir != null && !Files.isDirectory(tmpdir)) {
             throw new IllegalArgumentException("--tmpdir " + tmpdir + " is not a directory");
         }
-        long warm = (warmup != null) ? warmup : tasks / 10;
+        if (backlog && external == null) {
+            throw new IllegalArgumentException("--backlog needs --external-producer php|c to fill the queue");
+        }
+        long warm = backlog ? 0 : (warmup != null) ? warmup : tasks / 10;
         return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm, batching,
-                tmpdir);
+                tmpdir, backlog);
     }
 
     /** Whether payloads of this size travel in spill files. */

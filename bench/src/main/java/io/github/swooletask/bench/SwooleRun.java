@@ -47,7 +47,8 @@ final class SwooleRun {
                         context.getBean(TaskWorkerPool.class), counter, msgmnb);
             }
             else {
-                result = drainExternal(options, key, programs, counter, msgmnb, out);
+                result = options.backlog() ? drainBacklog(options, key, programs, counter, msgmnb, context)
+                        : drainExternal(options, key, programs, counter, msgmnb, out);
             }
         }
         // read after the workers stopped: a task handled twice would show here
@@ -74,6 +75,9 @@ final class SwooleRun {
             properties.put("swoole.task.batching.enabled", options.batching().toString());
         }
         properties.put("swoole.task.dead-letter.enabled", "false");
+        if (options.backlog()) {
+            properties.put("swoole.task.auto-startup", "false");
+        }
         properties.put("swoole.task.retry.max-retries", "0");
         // a full queue must slow the producers down, never fail them, however noisy the machine
         properties.put("swoole.task.dispatch-timeout", "300s");
@@ -139,6 +143,33 @@ final class SwooleRun {
                 options.workers(), "1 " + kind, options.tasks(), seconds, options.tasks() / seconds, msgmnb,
                 options.warmup() + options.tasks(), -1,
                 "first to last task handled; the " + kind + " producer sent " + producerRate + " msgs/s");
+    }
+
+    /**
+     * The external producer queues every task first (no worker runs), then the workers start: timed from their
+     * start to the last task handled.
+     */
+    private static RunResult drainBacklog(BenchOptions options, Integer key, ExternalPrograms programs,
+            TaskCounter counter, long msgmnb, ConfigurableApplicationContext context) throws InterruptedException {
+        String kind = options.externalProducer();
+        counter.expect(options.tasks(), options.payload());
+        try (ChildProcess producer = ChildProcess.start(kind + " producer (backlog)",
+                programs.producerCommand(kind, key, options.payload(), options.tasks()))) {
+            producer.await(producerTimeout(options.tasks()));
+        }
+        long queued = context.getBean(io.github.swooletask.transport.TaskTransport.class).status().depth();
+        if (queued != options.tasks()) {
+            throw new IllegalStateException("the backlog holds " + queued + " messages, expected " + options.tasks()
+                    + ": raise kernel.msgmnb so the queue can hold them");
+        }
+        long start = System.nanoTime();
+        context.getBean(io.github.swooletask.spring.TaskWorkerLifecycle.class).start();
+        counter.awaitPhase(STALL_SECONDS, "swoole-task draining a backlog of " + queued);
+        double seconds = (counter.lastNanos() - start) / 1e9;
+        return new RunResult("swoole-task drains backlog", Integer.toString(options.mode()), options.payload(),
+                options.workers(), "1 " + kind + " (before)", options.tasks(), seconds, options.tasks() / seconds,
+                msgmnb, options.tasks(), -1, "workers started on a queue holding " + queued
+                        + " tasks; timed from their start to the last task handled");
     }
 
     static long producerTimeout(long tasks) {

@@ -127,6 +127,26 @@ class SwooleTaskAutoConfigurationTest {
     }
 
     @Test
+    void keyedQueueWithLooserPermissionsIsReportedAndRefusedWhenStrict() {
+        int key = randomKey();
+        MessageQueue.open(key, 0666);
+        try {
+            runner().withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.message-queue-key=" + key,
+                    "swoole.task.strict-queue-owner=true")
+                .run((context) -> assertThat(context).hasFailed().getFailure().rootCause()
+                    .hasMessageContaining("its permissions 0666 are looser than the configured 0600")
+                    .hasMessageContaining("strict-queue-owner=true"));
+            runner().withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.message-queue-key=" + key)
+                .run((context) -> assertThat(context).hasNotFailed());
+            assertThat(MessageQueue.openExisting(key).stats().mode()).as("an existing queue keeps its mode")
+                .isEqualTo(0666);
+        }
+        finally {
+            removeKey(key);
+        }
+    }
+
+    @Test
     void handlersReceiveTasksByNameAndResultsComeBack() {
         CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
         runner().withBean(Handlers.class, () -> new Handlers(seen)).withPropertyValues("swoole.task.ipc-mode=3")
