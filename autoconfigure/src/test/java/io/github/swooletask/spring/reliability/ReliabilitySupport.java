@@ -2,7 +2,6 @@ package io.github.swooletask.spring.reliability;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +21,6 @@ import io.github.swooletask.sysv.MessageBuffer;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.SysVTransport;
 import io.github.swooletask.transport.TaskTransport;
-import io.github.swooletask.wire.FrameEncoder;
-import io.github.swooletask.wire.SpillFiles;
-import io.github.swooletask.wire.TaskFrame;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -90,13 +86,7 @@ final class ReliabilitySupport {
 
     /** Sends one well-formed task without a name (for the default handler), as an external program would. */
     static void sendTask(MessageQueue queue, long mtype, int taskId, String payload, Path tmpdir) {
-        MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
-        byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
-        int length = new FrameEncoder(new SpillFiles(tmpdir, 1 << 20)).encode(buffer.text(), taskId, 0, 0, null,
-                bytes, 0, bytes.length);
-        if (!queue.send(buffer, mtype, length, false)) {
-            fail("queue %s is full", queue);
-        }
+        io.github.swooletask.spring.metrics.SwooleTaskTestSupport.sendTask(queue, mtype, taskId, payload, tmpdir);
     }
 
     /** Waits until the condition holds, failing after {@link #DEADLINE}. */
