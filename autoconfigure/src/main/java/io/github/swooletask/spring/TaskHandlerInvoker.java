@@ -98,7 +98,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
             }
             catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
                 // errors of the handler's own code (not of the JVM) fail the task like exceptions: the worker lives on
-                if (attempt <= this.retry.maxRetries() && !this.shuttingDown) {
+                if (attempt <= this.retry.maxRetries() && !this.shuttingDown && this.retry.retries(ex)) {
                     long delay = this.retry.delayNanos(attempt);
                     logger.warn("@TaskHandler {} failed on task {} (attempt {} of {}), retrying in {} ms: {}",
                             handler.displayName(), task.taskId(), attempt, this.retry.maxRetries() + 1,

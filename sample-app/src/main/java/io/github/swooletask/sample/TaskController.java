@@ -5,6 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import java.util.concurrent.TimeoutException;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -12,6 +17,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskTemplate;
 
 /** REST API that hands work to the task workers. */
@@ -45,6 +51,18 @@ public class TaskController {
     @PostMapping("/text")
     public Map<String, Object> queueText(@RequestBody String text) {
         return Map.of("taskId", this.tasks.dispatch(text), "queued", true);
+    }
+
+    /** A handler that refused its input answers 400; any other failure 500; no answer in time 504. */
+    @ExceptionHandler({ TaskExecutionException.class, TimeoutException.class })
+    public ResponseEntity<Map<String, Object>> taskFailed(Exception ex) {
+        if (ex instanceof TaskExecutionException failed) {
+            HttpStatus status = (failed.getCause() instanceof IllegalArgumentException) ? HttpStatus.BAD_REQUEST
+                    : HttpStatus.INTERNAL_SERVER_ERROR;
+            return ResponseEntity.status(status).body(Map.of("error", String.valueOf(failed.getCause().getMessage()),
+                    "taskId", failed.taskId(), "handler", failed.handler()));
+        }
+        return ResponseEntity.status(HttpStatus.GATEWAY_TIMEOUT).body(Map.of("error", "no result in time"));
     }
 
     /** What the handlers did last. */

@@ -79,9 +79,22 @@ class SampleApplicationTest {
     }
 
     @Test
+    void invalidInputIsABadRequestAndIsNotRetried() throws Exception {
+        HttpResponse<String> response = get("/tasks/thumbnail?image=cat.png&width=0");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("width must be positive, was 0").contains("ThumbnailTasks.thumbnail");
+        // kept as a dead letter after one attempt: the sample excludes IllegalArgumentException from retry
+        String letter;
+        try (var files = Files.list(deadLetters)) {
+            letter = Files.readString(files.findFirst().orElseThrow());
+        }
+        assertThat(letter).contains("attempts: 1").contains("width must be positive").endsWith("\"width\":0}");
+    }
+
+    @Test
     void queuedTextReachesTheDefaultHandler() throws Exception {
         HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(uri("/tasks/text"))
-            .POST(HttpRequest.BodyPublishers.ofString("hello from curl")).build(), HttpResponse.BodyHandlers.ofString());
+            .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hello from curl")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.body()).contains("\"queued\":true");
         waitFor(() -> this.handlers.recent().stream().anyMatch((line) -> line.contains("hello from curl")));
     }

@@ -142,7 +142,7 @@ public final class SwooleTaskAutoConfiguration {
             ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations) {
         SwooleTaskProperties.Retry retry = properties.getRetry();
         RetryBackoff backoff = new RetryBackoff(retry.getMaxRetries(), retry.getDelay(), retry.getMultiplier(),
-                retry.getMaxDelay());
+                retry.getMaxDelay(), retry.getExcludes());
         List<TaskExecutionListener> all = listeners.orderedStream().toList();
         TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), backoff,
                 recoverer.getIfAvailable(), all);

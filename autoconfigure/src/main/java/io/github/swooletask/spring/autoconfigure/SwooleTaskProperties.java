@@ -2,6 +2,8 @@ package io.github.swooletask.spring.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -334,6 +336,12 @@ public class SwooleTaskProperties {
         /** Longest wait between retries. */
         private Duration maxDelay = Duration.ofSeconds(10);
 
+        /**
+         * Exception types (with their subclasses) that are never retried: the task goes to the recoverer at once.
+         * For example java.lang.IllegalArgumentException for input a retry cannot fix.
+         */
+        private List<Class<? extends Throwable>> excludes = new ArrayList<>();
+
         public long getMaxRetries() {
             return this.maxRetries;
         }
@@ -360,6 +368,14 @@ public class SwooleTaskProperties {
 
         public Duration getMaxDelay() {
             return this.maxDelay;
+        }
+
+        public List<Class<? extends Throwable>> getExcludes() {
+            return this.excludes;
+        }
+
+        public void setExcludes(List<Class<? extends Throwable>> excludes) {
+            this.excludes = excludes;
         }
 
         public void setMaxDelay(Duration maxDelay) {

@@ -169,6 +169,43 @@ class SwooleTaskAutoConfigurationTest {
     }
 
     @Test
+    void excludedExceptionsAreNotRetriedOthersAre() {
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        runner().withBean(Flaky.class, () -> new Flaky(attempts))
+            .withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.retry.max-retries=2",
+                    "swoole.task.retry.delay=10ms", "swoole.task.retry.excludes=java.lang.IllegalArgumentException")
+            .run((context) -> {
+                TaskTemplate tasks = context.getBean(TaskTemplate.class);
+                CompletableFuture<Object> refused = tasks.call("bad input");
+                assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS)).hasRootCauseInstanceOf(
+                        IllegalArgumentException.class);
+                assertThat(attempts.getAndSet(0)).isEqualTo(1);
+                CompletableFuture<Object> flaky = tasks.call("flaky");
+                assertThatThrownBy(() -> flaky.get(5, TimeUnit.SECONDS)).hasRootCauseInstanceOf(
+                        IllegalStateException.class);
+                assertThat(attempts.get()).isEqualTo(3);
+            });
+    }
+
+    static class Flaky {
+
+        private final java.util.concurrent.atomic.AtomicInteger attempts;
+
+        Flaky(java.util.concurrent.atomic.AtomicInteger attempts) {
+            this.attempts = attempts;
+        }
+
+        @TaskHandler
+        public void handle(String text) {
+            this.attempts.incrementAndGet();
+            if (text.equals("bad input")) {
+                throw new IllegalArgumentException("refused: " + text);
+            }
+            throw new IllegalStateException("failed: " + text);
+        }
+    }
+
+    @Test
     void taskWithAnUnknownNameIsRejectedAndTheCallerToldWhy() {
         CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
         runner().withBean(Handlers.class, () -> new Handlers(seen)).withPropertyValues("swoole.task.ipc-mode=3")
@@ -232,7 +269,8 @@ class SwooleTaskAutoConfigurationTest {
                 "worker-mtype-offset", "worker-num", "tmpdir", "socket-path", "socket-buffer-size", "max-payload-size",
                 "full-queue-policy", "dispatch-timeout", "call-timeout", "shutdown-timeout", "auto-startup",
                 "spill-max-age", "strict-queue-owner", "retry.max-retries", "retry.delay", "retry.multiplier",
-                "retry.max-delay", "dead-letter.enabled", "dead-letter.directory")) {
+                "retry.max-delay", "retry.excludes", "dead-letter.enabled", "dead-letter.directory",
+                "batching.enabled", "batching.linger", "observation.enabled")) {
             assertThat(metadata).contains("\"name\": \"swoole.task." + name + "\"");
         }
         assertThat(metadata).contains("Unset: a private queue, removed at shutdown");
