@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -47,9 +49,10 @@ import io.github.swooletask.wire.TaskFrame;
  * empty); a reader waits while it is full, so the socket's buffer fills and producers block, as in Swoole's mode 1.
  * Nothing beyond framing is checked here: the workers' decoder validates each frame.
  *
- * <p>Sending always blocks while the socket buffer is full: mode 1 has no non-blocking send, so
- * {@code send(..., wait = false)} blocks too and never returns false. A thread interrupted while sending loses its
- * connection (the channel is interruptible) and gets an {@link UncheckedIOException}; its next send reconnects.
+ * <p>Each sending thread writes through its own non-blocking connection: {@code send(..., wait = false)} returns
+ * false when the socket buffer has no room for the frame's first byte, so the dispatcher's full-queue policy and
+ * timeout apply as in modes 2 and 3; a frame once begun is always finished (waiting for room), since a partial
+ * frame would break the stream. An interrupt does not close the connection.
  * A receive is not interruptible, like a System V {@code msgrcv}: it returns a frame, a wake-up frame, or -1 once
  * the transport is closed, and keeps the thread's interrupt status.
  */
@@ -213,18 +216,20 @@ public final class UnixSocketTransport implements TaskTransport {
         ByteBuffer view = sender.view;
         view.clear().limit(length);
         try {
+            channel.write(view);
+            if (view.position() == 0 && !wait) {
+                return false;
+            }
+            // a frame once begun is finished, whatever wait says: a partial frame would break the stream
             while (view.hasRemaining()) {
-                channel.write(view);
+                if (channel.write(view) == 0) {
+                    sender.selector.select(100);
+                    if (this.closed) {
+                        throw closedException(null);
+                    }
+                }
             }
-        }
-        catch (IOException ex) {
-            drop(sender);
-            if (this.closed) {
-                throw closedException(ex);
-            }
-            throw new UncheckedIOException("cannot send a task over Unix socket " + this.socketPath + ": " + ex, ex);
-        }
-        return true;
+        }        return true;
     }
 
     @Override
@@ -482,6 +487,18 @@ public final class UnixSocketTransport implements TaskTransport {
             closeQuietly(channel);
             throw closedException(null);
         }
+        try {
+            channel.configureBlocking(false);
+            if (sender.selector == null) {
+                sender.selector = Selector.open();
+            }
+            channel.register(sender.selector, SelectionKey.OP_WRITE);
+        }
+        catch (IOException ex) {
+            this.clients.remove(channel);
+            closeQuietly(channel);
+            throw new UncheckedIOException("cannot set up the connection to " + this.socketPath + ": " + ex, ex);
+        }
         sender.channel = channel;
         return channel;
     }
@@ -503,6 +520,9 @@ public final class UnixSocketTransport implements TaskTransport {
     private static final class Sender {
 
         SocketChannel channel;
+
+        /** Waits for room in the socket buffer once a frame has begun. */
+        Selector selector;
 
         ByteBuffer source;
 

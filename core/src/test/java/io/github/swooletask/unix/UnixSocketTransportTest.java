@@ -196,6 +196,48 @@ class UnixSocketTransportTest {
     // ---- tests
 
     @Test
+    void fullSocketFailsAtOnceUnderPolicyFailAndLosesNothingAccepted() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.Set<Integer> handled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        UnixSocketTransport transport = transport(4096);
+        SpillFiles spill = new SpillFiles(this.spillDir, 1 << 24);
+        TaskReplies replies = new TaskReplies();
+        this.pool = new TaskWorkerPool(transport, spill, (task) -> {
+            release.await();
+            handled.add(task.payload().getInt(task.payload().position()));
+            return null;
+        }, replies, 1, TaskWorkerPool.threadFactory("unix-full-worker-"));
+        this.pool.start();
+        TaskDispatcher dispatcher = new TaskDispatcher(transport, new FrameEncoder(spill), null, 1,
+                FullQueuePolicy.FAIL, Duration.ofSeconds(5), replies);
+        byte[] payload = new byte[1000];
+        java.nio.ByteBuffer ints = java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.nativeOrder());
+        int accepted = 0;
+        io.github.swooletask.transport.QueueFullException refused = null;
+        while (refused == null && accepted < 1_000_000) {
+            ints.putInt(0, accepted);
+            try {
+                dispatcher.dispatch(null, 0, payload, -1);
+                accepted++;
+            }
+            catch (io.github.swooletask.transport.QueueFullException ex) {
+                refused = ex;
+            }
+        }
+        assertThat(refused).as("the socket buffer filled up").isNotNull();
+        assertThat(refused.getMessage()).contains("task queue is full");
+        assertThat(dispatcher.statistics().fullCount()).isEqualTo(1);
+        release.countDown();
+        int expected = accepted;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (handled.size() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(handled).hasSize(expected);
+        assertThat(this.pool.statistics().processedCount()).isEqualTo(expected);
+    }
+
+    @Test
     void framesFromARawClientArriveIntactWhateverTheWriteBoundaries() throws Exception {
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
         CountDownLatch done = new CountDownLatch(5);
