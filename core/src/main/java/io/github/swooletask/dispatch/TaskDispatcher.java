@@ -343,8 +343,9 @@ public final class TaskDispatcher {
         if (this.fullQueuePolicy == FullQueuePolicy.BLOCK) {
             message.append(", and no room came within ").append(this.timeoutNanos / 1_000_000).append(" ms");
         }
-        message.append(". The workers are behind: add workers (swoole.task.worker-num) or raise the queue's capacity"
-                + " (swoole.task.message-queue-capacity, or kernel.msgmnb and recreate the queue)");
+        message.append(". The workers are behind: add workers (swoole.task.worker-num) or raise the queue's capacity");
+        message.append((this.transport.mode() == IpcMode.UNIX_SOCKET) ? " (swoole.task.socket-buffer-size)"
+                : " (swoole.task.message-queue-capacity, or kernel.msgmnb and recreate the queue)");
         message.append((this.fullQueuePolicy == FullQueuePolicy.BLOCK) ? ", or raise swoole.task.dispatch-timeout"
                 : ", or wait for room with swoole.task.full-queue-policy=block");
         return message.toString();
