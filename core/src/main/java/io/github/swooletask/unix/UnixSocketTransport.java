@@ -229,7 +229,15 @@ public final class UnixSocketTransport implements TaskTransport {
                     }
                 }
             }
-        }        return true;
+        }
+        catch (IOException ex) {
+            drop(sender);
+            if (this.closed) {
+                throw closedException(ex);
+            }
+            throw new UncheckedIOException("cannot send a task over Unix socket " + this.socketPath + ": " + ex, ex);
+        }
+        return true;
     }
 
     @Override

@@ -573,12 +573,12 @@ class UnixSocketTransportTest {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         int sends = 20_000;
         for (int i = 0; i < sends; i++) {
-            assertThat(transport.send(buffer, length, -1, false)).isTrue();
+            assertThat(transport.send(buffer, length, -1, true)).isTrue();
         }
         long id = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(id);
         for (int i = 0; i < sends; i++) {
-            transport.send(buffer, length, -1, false);
+            transport.send(buffer, length, -1, true);
         }
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertThat(allocated).as("bytes allocated by %d sends", sends).isLessThan(sends * 8L);
