@@ -85,13 +85,12 @@ public class TaskHandlerInvoker implements TaskProcessor {
         long attempt = 0;
         while (true) {
             attempt++;
+            Object result;
             try {
-                Object result = (this.observations != null && task.trace() != null)
+                result = (this.observations != null && task.trace() != null)
                         ? this.observations.observeHandler(task.trace(), handler,
                                 () -> handler.invoke(task, context, this.converter))
                         : handler.invoke(task, context, this.converter);
-                notifyListeners(handler, start, null);
-                return result;
             }
             catch (FrameRejectedException ex) {
                 throw ex;
@@ -111,6 +110,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
                         ex);
             }
+            notifyListeners(handler, start, null);
+            return result;
         }
     }
 
@@ -146,7 +147,13 @@ public class TaskHandlerInvoker implements TaskProcessor {
         }
         long nanos = System.nanoTime() - start;
         for (TaskExecutionListener listener : this.listeners) {
-            listener.executed(handler, nanos, failure);
+            try {
+                listener.executed(handler, nanos, failure);
+            }
+            catch (RuntimeException ex) {
+                // a listener's fault is not the task's: the task keeps its outcome
+                logger.warn("TaskExecutionListener {} failed: {}", listener, ex.toString());
+            }
         }
     }
 }

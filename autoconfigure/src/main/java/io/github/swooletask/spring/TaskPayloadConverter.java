@@ -33,6 +33,11 @@ public final class TaskPayloadConverter {
 
     private final JsonMapper jsonMapper;
 
+    /** One strict UTF-8 decoder per worker thread, reset for each payload. */
+    private static final ThreadLocal<java.nio.charset.CharsetDecoder> UTF8 = ThreadLocal.withInitial(
+            () -> StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT));
+
     public TaskPayloadConverter(JsonMapper jsonMapper) {
         this.jsonMapper = jsonMapper;
     }
@@ -121,8 +126,7 @@ public final class TaskPayloadConverter {
 
     private static String text(DecodedTask task) throws FrameRejectedException {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(task.payload().duplicate()).toString();
+            return UTF8.get().reset().decode(task.readOnlyPayload()).toString();
         }
         catch (CharacterCodingException ex) {
             throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()

@@ -105,8 +105,10 @@ final class TaskBatcher implements AutoCloseable {
             batch.target = target;
             batch.used = FrameEncoder.appendToBatch(batch.buffer.text(), batch.used, taskId, fromId, flags, trace,
                     route, payload, 0, payload.length);
-            if (batch.count++ == 0) {
+            if (batch.count == 0) {
                 batch.openedNanos = System.nanoTime();
+            }
+            if (batch.count++ == 0) {
                 if (this.open.getAndIncrement() == 0) {
                     LockSupport.unpark(this.flusher);
                 }
@@ -137,8 +139,15 @@ final class TaskBatcher implements AutoCloseable {
             for (Batch batch : this.batches) {
                 if (batch.count > 0 && now - batch.openedNanos >= this.lingerNanos) {
                     synchronized (batch) {
-                        if (batch.count > 0) {
-                            batch.send(0, false);
+                        try {
+                            if (batch.count > 0) {
+                                batch.send(0, false);
+                            }
+                        }
+                        catch (RuntimeException ex) {
+                            // the batch stays whole; the next send or the final flush tries again
+                            logger.warn("Could not send a batch of {} task(s), will try again: {}", batch.count,
+                                    ex.getMessage());
                         }
                     }
                 }

@@ -171,7 +171,7 @@ public final class TaskDispatcher {
     private void send(int taskId, int fromId, int flags, byte[] trace, byte[] route, byte[] payload, int worker) {
         int target = targetWorker(worker);
         int slot = (this.transport.mode() == IpcMode.MSGQUEUE) ? target : 0;
-        if (this.batcher != null) {
+        if (this.batcher != null && !this.closing) {
             long deadline = System.nanoTime() + this.timeoutNanos;
             if (this.batcher.accepts(FrameEncoder.inlineSize(trace, route, payload.length)) && hasBacklog()) {
                 if (!this.batcher.append(slot, target, taskId, fromId, flags, trace, route, payload, deadline)) {

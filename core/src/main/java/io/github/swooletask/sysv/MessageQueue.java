@@ -296,7 +296,7 @@ public final class MessageQueue {
 
     private QueueRemovedException removed(int errno, int msqid) {
         return new QueueRemovedException("queue " + describe(msqid) + " was removed (errno " + errno
-                + ", e.g. by `ipcrm`) while in use", errno);
+                + ", e.g. by `ipcrm`) while in use", errno, msqid);
     }
 
     private String describe(int msqid) {
@@ -304,13 +304,7 @@ public final class MessageQueue {
     }
 
     private static String uid() {
-        try {
-            Object uid = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
-            return String.valueOf(uid);
-        }
-        catch (Exception ex) {
-            return System.getProperty("user.name");
-        }
+        return Native.available() ? Integer.toString(currentUid()) : System.getProperty("user.name");
     }
 
     @Override

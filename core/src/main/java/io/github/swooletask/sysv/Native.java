@@ -125,7 +125,7 @@ final class Native {
         return pointer.address() - direct.position();
     }
 
-    /** Copies a native {@code struct msqid_ds} into a heap buffer for decoding. */
+    /** A direct buffer the size of {@code struct msqid_ds}, for msgctl to fill or read. */
     static ByteBuffer newStatBuffer() {
         return ByteBuffer.allocateDirect(MSQID_DS_SIZE).order(java.nio.ByteOrder.nativeOrder());
     }

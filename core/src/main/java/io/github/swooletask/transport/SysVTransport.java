@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.sysv.MessageQueueException;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.sysv.QueueRemovedException;
 import io.github.swooletask.sysv.QueueStats;
@@ -103,8 +104,13 @@ public final class SysVTransport implements TaskTransport {
         int length = FrameEncoder.encodeWake(buffer.text());
         long mtype = (this.mode == IpcMode.MSGQUEUE) ? mtypeOf(workerId) : this.mtypeOffset;
         try {
-            if (!this.queue.send(buffer, mtype, length, false)) {
-                logger.warn("Could not wake task worker {}: queue {} is full", workerId, this.queue);
+            // a full queue may hold only other workers' tasks: wait a little for room rather than leave one asleep
+            for (int attempt = 0; !this.queue.send(buffer, mtype, length, false); attempt++) {
+                if (attempt == 1000) {
+                    logger.warn("Could not wake task worker {} within 1 s: queue {} is full", workerId, this.queue);
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
             }
         }
         catch (QueueRemovedException ex) {
@@ -132,6 +138,11 @@ public final class SysVTransport implements TaskTransport {
 
     private synchronized void recreate(QueueRemovedException cause) {
         if (this.queue.exists()) {
+            // another thread recreated it, or it was never gone: a repeated failure is not a removal
+            if (this.queue.id() == cause.queueId()) {
+                throw new MessageQueueException(cause.getMessage().replace("was removed", "failed")
+                        + "; the queue still exists, so this is not a removal", cause.errno());
+            }
             return;
         }
         int id = this.queue.recreate();

@@ -112,7 +112,11 @@ public final class UnixSocketTransport implements TaskTransport {
 
     private final Set<SocketChannel> clients = ConcurrentHashMap.newKeySet();
 
-    private final ThreadLocal<Sender> senders = ThreadLocal.withInitial(Sender::new);
+    /**
+     * A fixed set of client connections shared by the sending threads (picked by thread id, each guarded by its own
+     * lock), so threads that come and go (pools, virtual threads) never leave connections or readers behind.
+     */
+    private final Sender[] senders = newSenders(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
 
     private final AtomicInteger readerCount = new AtomicInteger();
 
@@ -187,10 +191,11 @@ public final class UnixSocketTransport implements TaskTransport {
     }
 
     /**
-     * Writes the first {@code length} bytes of the buffer's text to this thread's connection (opened on first use).
-     * Blocks while the socket buffer is full whatever {@code wait} says; {@code workerId} is ignored (mode 1 cannot
-     * address a worker).
-     * @return always true
+     * Writes the first {@code length} bytes of the buffer's text to one of the shared connections (opened on first
+     * use); {@code workerId} is ignored (mode 1 cannot address a worker).
+     * @param wait when false, return false if the socket buffer has no room for the frame's first byte; a frame once
+     * begun is always finished, since a partial frame would break the stream
+     * @return true when the frame was written
      * @throws IllegalStateException when the transport is closed
      * @throws UncheckedIOException when the connection fails; the next send opens a new one
      */
@@ -203,32 +208,29 @@ public final class UnixSocketTransport implements TaskTransport {
         if (this.closed) {
             throw closedException(null);
         }
-        Sender sender = this.senders.get();
-        SocketChannel channel = sender.channel;
-        if (channel == null || !channel.isOpen()) {
-            channel = connect(sender);
-        }
+        Sender sender = this.senders[(int) (Thread.currentThread().getId() % this.senders.length)];
+        // the caller's buffer is used with absolute indexes everywhere else: its position and limit are free here
         ByteBuffer text = buffer.text();
-        if (sender.source != text) {
-            sender.source = text;
-            sender.view = text.duplicate();
-        }
-        ByteBuffer view = sender.view;
-        view.clear().limit(length);
+        text.clear().limit(length);
+        sender.lock.lock();
         try {
-            channel.write(view);
-            if (view.position() == 0 && !wait) {
+            SocketChannel channel = sender.channel;
+            if (channel == null || !channel.isOpen()) {
+                channel = connect(sender);
+            }
+            channel.write(text);
+            if (text.position() == 0 && !wait) {
                 return false;
             }
-            // a frame once begun is finished, whatever wait says: a partial frame would break the stream
-            while (view.hasRemaining()) {
-                if (channel.write(view) == 0) {
+            while (text.hasRemaining()) {
+                if (channel.write(text) == 0) {
                     sender.selector.select(100);
                     if (this.closed) {
                         throw closedException(null);
                     }
                 }
             }
+            return true;
         }
         catch (IOException ex) {
             drop(sender);
@@ -237,7 +239,10 @@ public final class UnixSocketTransport implements TaskTransport {
             }
             throw new UncheckedIOException("cannot send a task over Unix socket " + this.socketPath + ": " + ex, ex);
         }
-        return true;
+        finally {
+            text.clear();
+            sender.lock.unlock();
+        }
     }
 
     @Override
@@ -319,6 +324,11 @@ public final class UnixSocketTransport implements TaskTransport {
         }
         for (SocketChannel channel : this.clients) {
             closeQuietly(channel);
+        }
+        for (Sender sender : this.senders) {
+            if (sender.selector != null) {
+                closeQuietly(sender.selector);
+            }
         }
         deleteSocketFile();
         if (dropped > 0) {
@@ -527,14 +537,20 @@ public final class UnixSocketTransport implements TaskTransport {
     /** One sending thread's connection and its view of the buffer it sends from. */
     private static final class Sender {
 
+        final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
         SocketChannel channel;
 
         /** Waits for room in the socket buffer once a frame has begun. */
         Selector selector;
+    }
 
-        ByteBuffer source;
-
-        ByteBuffer view;
+    private static Sender[] newSenders(int n) {
+        Sender[] senders = new Sender[n];
+        for (int i = 0; i < n; i++) {
+            senders[i] = new Sender();
+        }
+        return senders;
     }
 
     // ---- the socket file
@@ -674,7 +690,7 @@ public final class UnixSocketTransport implements TaskTransport {
         }
     }
 
-    private static void closeQuietly(java.nio.channels.Channel channel) {
+    private static void closeQuietly(java.io.Closeable channel) {
         try {
             channel.close();
         }

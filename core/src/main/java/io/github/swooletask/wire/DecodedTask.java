@@ -35,7 +35,7 @@ public final class DecodedTask {
         return this.taskId;
     }
 
-    /** The header's from id: 0 from PHP, the dispatcher's tag from Java when a reply is awaited. */
+    /** The header's from id: 0 from PHP, the dispatching process's tag on every task from Java. */
     public int fromId() {
         return this.fromId;
     }

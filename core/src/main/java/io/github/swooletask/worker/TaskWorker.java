@@ -141,12 +141,18 @@ final class TaskWorker implements Runnable {
         int end = TaskFrame.HEADER_SIZE + (text.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF);
         int offset = TaskFrame.HEADER_SIZE;
         while (offset < end) {
+            int next = (end - offset >= TaskFrame.HEADER_SIZE)
+                    ? offset + TaskFrame.HEADER_SIZE + (text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF) : end + 1;
             try {
                 offset = this.decoder.decodeInBatch(text, offset, end, task);
             }
             catch (FrameRejectedException ex) {
                 reject(ex);
-                return;
+                if (next > end) {
+                    return;  // the batch's framing is broken: nothing after this frame can be trusted
+                }
+                offset = next;  // one bad task; the frames around it still run
+                continue;
             }
             run(task);
         }

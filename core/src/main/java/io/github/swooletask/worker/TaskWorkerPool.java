@@ -51,7 +51,7 @@ public final class TaskWorkerPool {
      * @param processor runs each task
      * @param replies receives results of tasks that asked for one, or null
      * @param workerCount number of worker threads
-     * @param threadFactory makes the worker threads (named, daemon)
+     * @param threadFactory makes the worker threads (see {@link #threadFactory(String, boolean)})
      */
     public TaskWorkerPool(TaskTransport transport, SpillFiles spillFiles, TaskProcessor processor, ReplySink replies,
             int workerCount, ThreadFactory threadFactory) {
@@ -147,6 +147,8 @@ public final class TaskWorkerPool {
                 }
             }
         }
+        // a worker still blocked in a receive may have missed its wake-up frame (a full queue): one more each
+        wakeReceiving();
         List<Integer> abandoned = new ArrayList<>();
         int stuck = 0;
         for (int i = 0; i < this.workers.length; i++) {

@@ -91,6 +91,12 @@ public final class SwooleTaskAutoConfiguration {
     TaskTransport taskTransport(SwooleTaskProperties properties) {
         IpcMode mode = properties.getIpcMode();
         int perms = properties.resolvedPerms();
+        if (!properties.isAutoStartup() && (mode == IpcMode.UNIX_SOCKET || properties.resolvedKey() == null)) {
+            org.slf4j.LoggerFactory.getLogger(SwooleTaskAutoConfiguration.class).warn("swoole.task.auto-startup=false"
+                    + " with {}: this application's own queue or socket has no other reader. A dispatch-only"
+                    + " application needs ipc-mode 2 or 3 and the consumer's swoole.task.message-queue-key",
+                    (mode == IpcMode.UNIX_SOCKET) ? "ipc-mode 1" : "a private queue");
+        }
         if (mode == IpcMode.UNIX_SOCKET) {
             return new UnixSocketTransport(properties.resolvedSocketPath(), perms,
                     properties.getSocketBufferSize().toBytes());
