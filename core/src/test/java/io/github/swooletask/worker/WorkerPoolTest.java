@@ -214,6 +214,29 @@ class WorkerPoolTest {
     }
 
     @Test
+    void aBadFrameInsideABatchIsRejectedAndTheOthersRun() throws Exception {
+        CountDownLatch done = new CountDownLatch(2);
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        start(IpcMode.MSGQUEUE_PREEMPTIVE, 1, (task) -> {
+            seen.add(StandardCharsets.UTF_8.decode(task.payload()).toString());
+            done.countDown();
+            return null;
+        });
+        MessageBuffer batch = MessageBuffer.allocate(256);
+        java.nio.ByteBuffer text = batch.text();
+        int at = io.github.swooletask.wire.TaskFrame.HEADER_SIZE;
+        at = FrameEncoder.appendToBatch(text, at, 1, 0, 0, null, "first".getBytes(), 0, 5);
+        // a frame whose length fits but whose flags carry a bit nobody knows
+        at = FrameEncoder.appendToBatch(text, at, 2, 0, 0x8000, null, "odd".getBytes(), 0, 3);
+        at = FrameEncoder.appendToBatch(text, at, 3, 0, 0, null, "third".getBytes(), 0, 5);
+        FrameEncoder.putBatchHeader(text, at - io.github.swooletask.wire.TaskFrame.HEADER_SIZE);
+        assertThat(this.queue.send(batch, 2, at, false)).isTrue();
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("first", "third");
+        assertThat(this.pool.statistics().rejectedCount(RejectReason.BAD_FLAGS)).isEqualTo(1);
+    }
+
+    @Test
     void pauseStopsConsumingAndResumeDrains() throws Exception {
         CountDownLatch done = new CountDownLatch(10);
         TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE_PREEMPTIVE, 2, (task) -> {

@@ -187,6 +187,37 @@ class SwooleTaskAutoConfigurationTest {
             });
     }
 
+    @Test
+    void aFailingListenerDoesNotChangeTheTasksOutcome() {
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        runner().withBean(Counting.class, () -> new Counting(attempts))
+            .withBean(io.github.swooletask.spring.TaskExecutionListener.class, () -> (handler, nanos, failure) -> {
+                throw new IllegalStateException("listener broke");
+            })
+            .withPropertyValues("swoole.task.ipc-mode=3", "swoole.task.retry.max-retries=2", "swoole.task.retry.delay=10ms")
+            .run((context) -> {
+                CompletableFuture<Object> result = context.getBean(TaskTemplate.class).call("x");
+                assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
+                assertThat(attempts.get()).as("the handler ran once").isEqualTo(1);
+                assertThat(context.getBean(TaskWorkerPool.class).statistics().failedCount()).isZero();
+            });
+    }
+
+    static class Counting {
+
+        private final java.util.concurrent.atomic.AtomicInteger attempts;
+
+        Counting(java.util.concurrent.atomic.AtomicInteger attempts) {
+            this.attempts = attempts;
+        }
+
+        @TaskHandler
+        public String handle(String text) {
+            this.attempts.incrementAndGet();
+            return "done " + text;
+        }
+    }
+
     static class Flaky {
 
         private final java.util.concurrent.atomic.AtomicInteger attempts;
