@@ -19,7 +19,7 @@ import io.github.swooletask.wire.TaskFrame;
  * linger time, sent by a flusher thread. A batch that finds the queue full stays whole and is retried: a task
  * accepted into a batch is never dropped. Thread-safe.
  */
-final class TaskBatcher implements AutoCloseable {
+final class TaskBatcher {
 
     private static final Logger logger = LoggerFactory.getLogger(TaskBatcher.class);
 
@@ -59,7 +59,7 @@ final class TaskBatcher implements AutoCloseable {
         this.maxBatch = batchLimit(transport);
         this.batches = new Batch[targets];
         for (int i = 0; i < targets; i++) {
-            this.batches[i] = new Batch(i);
+            this.batches[i] = new Batch();
         }
         this.flusher = new Thread(this::flushLoop, "swoole-task-batch-flusher");
         this.flusher.setDaemon(true);
@@ -155,18 +155,20 @@ final class TaskBatcher implements AutoCloseable {
         }
     }
 
-    /** Sends every open batch, waiting up to {@code timeoutNanos} for room. */
-    @Override
-    public void close() {
+    /**
+     * Sends every open batch, waiting up to {@code timeoutNanos} for room (producers still waiting give up at once),
+     * and stops the flusher.
+     */
+    void close(long timeoutNanos) {
+        this.finalFlusher = Thread.currentThread();
         this.closing = true;
-        flushAll(5_000_000_000L);
+        flushAll(timeoutNanos);
         this.closed = true;
         LockSupport.unpark(this.flusher);
     }
 
     void flushAll(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
-        this.finalFlusher = Thread.currentThread();
         for (Batch batch : this.batches) {
             synchronized (batch) {
                 if (batch.count > 0 && !batch.send(deadline, true)) {
@@ -182,8 +184,6 @@ final class TaskBatcher implements AutoCloseable {
 
         final MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
 
-        final int slot;
-
         int target;
 
         /** Offset after the last frame; frames start after the batch header. */
@@ -192,10 +192,6 @@ final class TaskBatcher implements AutoCloseable {
         volatile int count;
 
         long openedNanos;
-
-        Batch(int slot) {
-            this.slot = slot;
-        }
 
         /**
          * Sends this batch. With {@code wait}, retries until {@code deadlineNanos}; without, tries once.

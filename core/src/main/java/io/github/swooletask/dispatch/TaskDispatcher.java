@@ -40,6 +40,9 @@ public final class TaskDispatcher {
 
     private final TaskReplies replies;
 
+    /** How long {@link #close()} waits for room to send open batches (the workers may have stopped by then). */
+    private static final long CLOSE_FLUSH_NANOS = 5_000_000_000L;
+
     private final DispatchStatistics statistics = new DispatchStatistics();
 
     private final LongSupplier receivedMessages;
@@ -202,41 +205,16 @@ public final class TaskDispatcher {
         }
         catch (QueueFullException ex) {
             this.statistics.full();
-            discardSpill(buffer);
+            this.encoder.discardSpill(buffer.text());
             throw ex;
         }
         catch (RuntimeException ex) {
             this.statistics.error();
-            discardSpill(buffer);
+            this.encoder.discardSpill(buffer.text());
             throw ex;
         }
         this.sentMessages.increment();
         this.statistics.queued(1);
-    }
-
-    /**
-     * Deletes the spill file of a frame that could not be queued: no message will ever claim it, and under a full
-     * queue such orphans would pile up in tmpdir until the sweeper's spill-max-age.
-     */
-    private static void discardSpill(MessageBuffer buffer) {
-        java.nio.ByteBuffer text = buffer.text();
-        if ((text.getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.TMPFILE) == 0) {
-            return;
-        }
-        int start = TaskFrame.HEADER_SIZE + 4;
-        int end = start;
-        while (end < TaskFrame.HEADER_SIZE + TaskFrame.SPILL_LENGTH && text.get(end) != 0) {
-            end++;
-        }
-        byte[] path = new byte[end - start];
-        text.get(start, path);
-        try {
-            java.nio.file.Files.deleteIfExists(
-                    java.nio.file.Path.of(new String(path, java.nio.charset.StandardCharsets.UTF_8)));
-        }
-        catch (java.io.IOException | RuntimeException ex) {
-            // the spill sweeper deletes it later
-        }
     }
 
     /**
@@ -285,7 +263,7 @@ public final class TaskDispatcher {
     public void close() {
         this.closing = true;
         if (this.batcher != null) {
-            this.batcher.close();
+            this.batcher.close(CLOSE_FLUSH_NANOS);
         }
     }
 

@@ -130,21 +130,11 @@ public final class FrameDecoder {
                     + ": a spill body must be 6 to 152 bytes, " + received + " arrived");
         }
         int declared = text.getInt(dataOffset);
-        int pathStart = dataOffset + 4;
-        int pathEnd = -1;
-        for (int i = pathStart; i < dataOffset + received; i++) {
-            if (text.get(i) == 0) {
-                pathEnd = i;
-                break;
-            }
-        }
-        if (pathEnd <= pathStart) {
+        String path = TaskFrame.spillPath(text, dataOffset, received);
+        if (path == null) {
             throw new FrameRejectedException(RejectReason.SPILL_PATH, "task " + into.taskId
                     + ": spill path is empty or not NUL-terminated");
         }
-        byte[] pathBytes = new byte[pathEnd - pathStart];
-        text.get(pathStart, pathBytes);
-        String path = new String(pathBytes, StandardCharsets.UTF_8);
         try {
             // the spill file holds the data as the message would (host order), like the trace length in it
             into.payload = ByteBuffer.wrap(this.spillFiles.readAndDelete(path, declared)).order(text.order());

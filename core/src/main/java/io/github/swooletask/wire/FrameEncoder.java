@@ -84,6 +84,20 @@ public final class FrameEncoder {
         return TaskFrame.HEADER_SIZE + TaskFrame.SPILL_LENGTH;
     }
 
+    /**
+     * Deletes the spill file of a frame this encoder wrote at the start of {@code text}, if it has one: for a frame
+     * that could not be queued, whose file no message will ever claim.
+     */
+    public void discardSpill(ByteBuffer text) {
+        if ((text.getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.TMPFILE) == 0) {
+            return;
+        }
+        String path = TaskFrame.spillPath(text, TaskFrame.HEADER_SIZE, TaskFrame.SPILL_LENGTH);
+        if (path != null) {
+            this.spillFiles.discard(path);
+        }
+    }
+
     /** Appends one small task without trace context to a batch; see the full form. */
     public static int appendToBatch(ByteBuffer text, int at, int taskId, int fromId, int flags, byte[] route,
             byte[] payload, int offset, int length) {

@@ -224,6 +224,16 @@ public final class SpillFiles {
         }
     }
 
+    /** Deletes a spill file this process wrote and no message will claim; a failure leaves it to {@link #sweep}. */
+    public void discard(String path) {
+        try {
+            deleteQuietly(Path.of(path));
+        }
+        catch (InvalidPathException ex) {
+            // not a path this class wrote
+        }
+    }
+
     private static void deleteQuietly(Path file) {
         if (file == null) {
             return;

@@ -56,4 +56,23 @@ public final class TaskFrame {
 
     private TaskFrame() {
     }
+
+    /**
+     * The path in a spill body ({@code int32 length | path | NUL}) at {@code [bodyOffset, bodyOffset + bodyLength)},
+     * or null when it is empty or not NUL-terminated.
+     */
+    public static String spillPath(java.nio.ByteBuffer text, int bodyOffset, int bodyLength) {
+        int start = bodyOffset + 4;
+        for (int i = start; i < bodyOffset + bodyLength; i++) {
+            if (text.get(i) == 0) {
+                if (i == start) {
+                    return null;
+                }
+                byte[] path = new byte[i - start];
+                text.get(start, path);
+                return new String(path, java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
 }
