@@ -365,13 +365,13 @@ class DecoderFuzzTest {
             long expectedRejections = expectedRejected.values().stream().mapToLong(Long::longValue).sum();
             long expectedProcessed = valid + expectedOther;
             TaskWorkerPool live = pool;
-            waitFor(() -> live.statistics().processedCount() + live.statistics().rejectedCount()
+            io.github.swooletask.interop.LivePool.waitFor(() -> live.statistics().processedCount() + live.statistics().rejectedCount()
                     + live.statistics().failedCount() >= expectedProcessed + expectedRejections
                     && queue.stats().messages() == 0,
                     () -> "processed " + live.statistics().processedCount() + " of " + expectedProcessed + ", rejected "
                             + live.statistics().rejectedCount() + " of " + expectedRejections + ", queue "
                             + queue.stats());
-            waitFor(() -> live.state(0) == WorkerState.RECEIVING && live.state(1) == WorkerState.RECEIVING,
+            io.github.swooletask.interop.LivePool.waitFor(() -> live.state(0) == WorkerState.RECEIVING && live.state(1) == WorkerState.RECEIVING,
                     () -> "worker states " + live.state(0) + ", " + live.state(1));
             long totalMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
@@ -447,19 +447,4 @@ class DecoderFuzzTest {
                 bytes.length);
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("gave up waiting: " + what.get());
-            }
-            try {
-                Thread.sleep(5);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                fail("interrupted: " + what.get());
-            }
-        }
-    }
 }

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.fail;
  * with {@link PhpUnserializer} (broken data becomes a {@link RejectReason#BAD_PAYLOAD} rejection), and tears down
  * pool, transport and queue in that order whatever happened.
  */
-final class LivePool implements AutoCloseable {
+public final class LivePool implements AutoCloseable {
 
     /** What a worker saw of one task. */
     record Received(int taskId, int fromId, int flags, String route, int workerId, long mtype, byte[] payload,
@@ -165,7 +165,8 @@ final class LivePool implements AutoCloseable {
         return states.toString();
     }
 
-    static void waitFor(BooleanSupplier condition, Supplier<String> what) {
+    /** Waits up to 60 s for the condition, failing with what it was waiting for. */
+    public static void waitFor(BooleanSupplier condition, Supplier<String> what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {

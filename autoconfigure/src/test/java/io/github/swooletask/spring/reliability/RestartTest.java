@@ -69,10 +69,7 @@ class RestartTest {
         MessageQueue queue = postTasks(key);
         Path out = this.root.resolve("handled.txt");
 
-        Process first = start("first", out, keyed(key));
-        ReliabilitySupport.await("100 tasks handled by the first process", START_DEADLINE,
-                () -> lines(out).size() >= 100 || !first.isAlive());
-        assertThat(first.isAlive()).as("first process alive (log: %s)", log("first")).isTrue();
+        Process first = startAndHandle100(key, out);
         first.destroy(); // SIGTERM
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("first process exits after SIGTERM").isTrue();
         assertThat(first.exitValue()).isEqualTo(143);
@@ -157,10 +154,7 @@ class RestartTest {
         MessageQueue queue = postTasks(key);
         Path out = this.root.resolve("handled.txt");
 
-        Process first = start("first", out, keyed(key));
-        ReliabilitySupport.await("100 tasks handled by the first process", START_DEADLINE,
-                () -> lines(out).size() >= 100 || !first.isAlive());
-        assertThat(first.isAlive()).as("first process alive (log: %s)", log("first")).isTrue();
+        Process first = startAndHandle100(key, out);
         first.destroyForcibly(); // SIGKILL
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(first.exitValue()).isEqualTo(137);
@@ -222,6 +216,15 @@ class RestartTest {
 
     private static List<String> keyed(int key) {
         return List.of("-Dswoole.task.ipc-mode=3", "-Dswoole.task.message-queue-key=" + ReliabilitySupport.hex(key));
+    }
+
+    /** Starts the first process on the keyed queue and waits until it has handled 100 tasks. */
+    private Process startAndHandle100(int key, Path out) throws IOException {
+        Process first = start("first", out, keyed(key));
+        ReliabilitySupport.await("100 tasks handled by the first process", START_DEADLINE,
+                () -> lines(out).size() >= 100 || !first.isAlive());
+        assertThat(first.isAlive()).as("first process alive (log: %s)", log("first")).isTrue();
+        return first;
     }
 
     private Process start(String name, Path out, List<String> properties) throws IOException {
