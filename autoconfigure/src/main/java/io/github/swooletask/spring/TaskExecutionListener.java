@@ -1,5 +1,7 @@
 package io.github.swooletask.spring;
 
+import io.github.swooletask.spring.handler.TaskHandlerMethod;
+
 /** Told of every handler run; called on the worker thread, so keep it quick. */
 public interface TaskExecutionListener {
 

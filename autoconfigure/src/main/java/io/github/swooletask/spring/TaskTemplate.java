@@ -5,9 +5,14 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
+
 import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.spring.handler.TaskPayloadConverter;
+import io.github.swooletask.spring.observation.TaskObservations;
 import io.github.swooletask.transport.QueueFullException;
-import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.OutgoingTask;
+import io.github.swooletask.wire.TaskName;
 
 /**
  * Dispatches tasks to the task workers from Java: fire-and-forget ({@code dispatch}, returning the task id), to a
@@ -27,9 +32,9 @@ public class TaskTemplate {
 
     private final Duration defaultCallTimeout;
 
-    private final ConcurrentHashMap<String, byte[]> routes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TaskName> names = new ConcurrentHashMap<>();
 
-    private TaskObservations observations;
+    private @Nullable TaskObservations observations;
 
     public TaskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter, Duration defaultCallTimeout) {
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
@@ -48,7 +53,7 @@ public class TaskTemplate {
     }
 
     /** Queues a task for {@code @TaskHandler(name)}; returns its id. */
-    public int dispatch(String name, Object payload) {
+    public int dispatch(@Nullable String name, Object payload) {
         return dispatchTo(-1, name, payload);
     }
 
@@ -64,13 +69,16 @@ public class TaskTemplate {
      * @param payload the payload
      * @return the task id
      */
-    public int dispatchTo(int workerId, String name, Object payload) {
+    public int dispatchTo(int workerId, @Nullable String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
         byte[] bytes = this.converter.toBytes(payload);
-        TaskObservations.Dispatch observation = startObservation(name);
+        TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            return this.dispatcher.dispatch(trace(observation), route(name), this.converter.flagsFor(payload), bytes,
-                    workerId);
+            return this.dispatcher.dispatch(task(workerId, name, payload, bytes, observation));
+        }
+        catch (QueueFullException ex) {
+            failed(observation, ex);
+            throw FullQueueAdvice.advise(ex);
         }
         catch (RuntimeException ex) {
             failed(observation, ex);
@@ -87,12 +95,12 @@ public class TaskTemplate {
     }
 
     /** Runs a task on {@code @TaskHandler(name)} and completes with its return value. */
-    public <T> CompletableFuture<T> call(String name, Object payload) {
+    public <T> CompletableFuture<T> call(@Nullable String name, Object payload) {
         return callOn(-1, name, payload, this.defaultCallTimeout);
     }
 
     /** Like {@link #call(String, Object)} with its own timeout. */
-    public <T> CompletableFuture<T> call(String name, Object payload, Duration timeout) {
+    public <T> CompletableFuture<T> call(@Nullable String name, Object payload, Duration timeout) {
         return callOn(-1, name, payload, timeout);
     }
 
@@ -102,13 +110,17 @@ public class TaskTemplate {
      * @param workerId the worker to run it (ipc-mode 2 only), or -1
      */
     @SuppressWarnings("unchecked")
-    public <T> CompletableFuture<T> callOn(int workerId, String name, Object payload, Duration timeout) {
+    public <T> CompletableFuture<T> callOn(int workerId, @Nullable String name, Object payload, Duration timeout) {
         Objects.requireNonNull(payload, "payload");
         byte[] bytes = this.converter.toBytes(payload);
-        TaskObservations.Dispatch observation = startObservation(name);
+        TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            return (CompletableFuture<T>) this.dispatcher.call(trace(observation), route(name),
-                    this.converter.flagsFor(payload), bytes, workerId, timeout);
+            return (CompletableFuture<T>) this.dispatcher.call(task(workerId, name, payload, bytes, observation),
+                    timeout);
+        }
+        catch (QueueFullException ex) {
+            failed(observation, ex);
+            throw FullQueueAdvice.advise(ex);
         }
         catch (RuntimeException ex) {
             failed(observation, ex);
@@ -119,30 +131,34 @@ public class TaskTemplate {
         }
     }
 
-    private TaskObservations.Dispatch startObservation(String name) {
-        return (this.observations != null) ? this.observations.startDispatch(name) : null;
+    private OutgoingTask task(int workerId, @Nullable String name, Object payload, byte[] bytes,
+            TaskObservations.@Nullable Dispatch observation) {
+        return new OutgoingTask(name(name), this.converter.flagsFor(payload),
+                (observation != null) ? observation.trace() : null, bytes, workerId);
     }
 
-    private static byte[] trace(TaskObservations.Dispatch observation) {
-        return (observation != null) ? observation.trace() : null;
+    private TaskObservations.@Nullable Dispatch startObservation(@Nullable String name) {
+        TaskObservations observations = this.observations;
+        return (observations != null) ? observations.startDispatch(name) : null;
     }
 
-    private static void failed(TaskObservations.Dispatch observation, RuntimeException ex) {
+    private static void failed(TaskObservations.@Nullable Dispatch observation, RuntimeException ex) {
         if (observation != null) {
             observation.observation().error(ex);
         }
     }
 
-    private static void stopped(TaskObservations.Dispatch observation) {
+    private static void stopped(TaskObservations.@Nullable Dispatch observation) {
         if (observation != null) {
             observation.observation().stop();
         }
     }
 
-    private byte[] route(String name) {
+    private @Nullable TaskName name(@Nullable String name) {
         if (name == null || name.isEmpty()) {
             return null;
         }
-        return this.routes.computeIfAbsent(name, FrameEncoder::routeBytes);
+        TaskName known = this.names.get(name);
+        return (known != null) ? known : this.names.computeIfAbsent(name, TaskName::of);
     }
 }

@@ -163,7 +163,7 @@ final class SwooleRun {
                     + ": raise kernel.msgmnb so the queue can hold them");
         }
         long start = System.nanoTime();
-        context.getBean(io.github.swooletask.spring.TaskWorkerLifecycle.class).start();
+        context.getBean(io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle.class).start();
         counter.awaitPhase(STALL_SECONDS, "swoole-task draining a backlog of " + queued);
         double seconds = (counter.lastNanos() - start) / 1e9;
         return new RunResult("swoole-task drains backlog", Integer.toString(options.mode()), options.payload(),

@@ -1,5 +1,6 @@
 package io.github.swooletask.dispatch;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -7,9 +8,12 @@ import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.concurrent.BackoffIdleStrategy;
+import io.github.swooletask.concurrent.IdleStrategy;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.TaskFrame;
 
 /**
@@ -31,6 +35,8 @@ final class TaskBatcher {
     private final Batch[] batches;
 
     private final long lingerNanos;
+
+    private final IdleStrategy linger;
 
     private final DispatchStatistics statistics;
 
@@ -55,6 +61,7 @@ final class TaskBatcher {
         this.transport = transport;
         this.sentMessages = sentMessages;
         this.lingerNanos = lingerNanos;
+        this.linger = BackoffIdleStrategy.parking(Duration.ofNanos(Math.max(1, lingerNanos)));
         this.statistics = statistics;
         this.maxBatch = batchLimit(transport);
         this.batches = new Batch[targets];
@@ -91,20 +98,22 @@ final class TaskBatcher {
 
     /**
      * Adds a task to the open batch of {@code slot}, first sending that batch if the task does not fit.
+     * @param target the worker of the task (the batch's), or {@link OutgoingTask#ANY_WORKER}
+     * @param deliveryFlags flags the dispatcher adds to the task's own
      * @param deadlineNanos how long to wait for room if the full batch must go out first
      * @return false if a full batch could not be sent in time (the task was not added)
      */
-    boolean append(int slot, int target, int taskId, int fromId, int flags, byte[] trace, byte[] route,
-            byte[] payload, long deadlineNanos) {
+    boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
+            long deadlineNanos) {
         Batch batch = this.batches[slot];
-        int size = FrameEncoder.inlineSize(trace, route, payload.length);
+        int size = task.inlineSize();
         synchronized (batch) {
             if (batch.used + size > this.maxBatch && !batch.send(deadlineNanos, true)) {
                 return false;
             }
             batch.target = target;
-            batch.used = FrameEncoder.appendToBatch(batch.buffer.text(), batch.used, taskId, fromId, flags, trace,
-                    route, payload, 0, payload.length);
+            batch.used = FrameEncoder.appendToBatch(batch.buffer.frame(), batch.used, task, taskId, fromId,
+                    deliveryFlags);
             if (batch.count == 0) {
                 batch.openedNanos = System.nanoTime();
             }
@@ -134,7 +143,7 @@ final class TaskBatcher {
                 LockSupport.park(this);
                 continue;
             }
-            LockSupport.parkNanos(this, this.lingerNanos);
+            this.linger.idle(0);
             long now = System.nanoTime();
             for (Batch batch : this.batches) {
                 if (batch.count > 0 && now - batch.openedNanos >= this.lingerNanos) {
@@ -182,7 +191,7 @@ final class TaskBatcher {
     /** One open batch; guarded by its own monitor. */
     private final class Batch {
 
-        final MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+        final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
 
         int target;
 
@@ -198,14 +207,14 @@ final class TaskBatcher {
          * @return whether it was sent (when not, it stays whole for a later try)
          */
         boolean send(long deadlineNanos, boolean wait) {
-            FrameEncoder.putBatchHeader(this.buffer.text(), this.used - TaskFrame.HEADER_SIZE);
+            FrameEncoder.putBatchHeader(this.buffer.frame(), this.used - TaskFrame.HEADER_SIZE);
             int attempt = 0;
             while (!TaskBatcher.this.transport.send(this.buffer, this.used, this.target, false)) {
                 if (!wait || System.nanoTime() - deadlineNanos >= 0
                         || (TaskBatcher.this.closing && Thread.currentThread() != TaskBatcher.this.finalFlusher)) {
                     return false;
                 }
-                Backoff.pause(attempt++);
+                FullQueueWaiter.IDLE.idle(attempt++);
             }
             TaskBatcher.this.sentMessages.increment();
             TaskBatcher.this.statistics.queued(this.count);

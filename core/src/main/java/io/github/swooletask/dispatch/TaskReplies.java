@@ -2,6 +2,7 @@ package io.github.swooletask.dispatch;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.github.swooletask.wire.DecodedTask;
@@ -20,7 +21,7 @@ public final class TaskReplies implements ReplySink {
 
     /** Replies for a dispatcher with a random tag of its own (1 to 32766). */
     public TaskReplies() {
-        this.tag = 1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(0x7FFE);
+        this.tag = 1 + ThreadLocalRandom.current().nextInt(0x7FFE);
     }
 
     /** The from id that marks this process's tasks. */

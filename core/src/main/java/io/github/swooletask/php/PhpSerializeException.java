@@ -44,6 +44,6 @@ public class PhpSerializeException extends RuntimeException {
      * @return the byte offset
      */
     public int offset() {
-        return offset;
+        return this.offset;
     }
 }

@@ -227,15 +227,15 @@ public final class PhpSerializer {
             } else if (v instanceof List) {
                 enter(v, depth);
                 list(((List<?>) v).toArray(), depth);
-                path.remove(v);
+                this.path.remove(v);
             } else if (v instanceof Object[]) {
                 enter(v, depth);
                 list((Object[]) v, depth);
-                path.remove(v);
+                this.path.remove(v);
             } else if (v instanceof Map) {
                 enter(v, depth);
                 map((Map<?, ?>) v, depth);
-                path.remove(v);
+                this.path.remove(v);
             } else {
                 throw new IllegalArgumentException(
                         "cannot serialize a value of type " + v.getClass().getName() + " to PHP");
@@ -246,7 +246,7 @@ public final class PhpSerializer {
             if (depth >= MAX_DEPTH) {
                 throw new IllegalArgumentException("nesting deeper than " + MAX_DEPTH + " levels");
             }
-            if (!path.add(container)) {
+            if (!this.path.add(container)) {
                 throw new IllegalArgumentException(
                         "cyclic reference: a " + container.getClass().getName() + " contains itself");
             }
@@ -258,7 +258,7 @@ public final class PhpSerializer {
                 ascii("i:" + i + ";");
                 value(items[i], depth + 1);
             }
-            out.write('}');
+            this.out.write('}');
         }
 
         private void map(Map<?, ?> map, int depth) {
@@ -281,12 +281,12 @@ public final class PhpSerializer {
                 }
                 value(e.getValue(), depth + 1);
             }
-            out.write('}');
+            this.out.write('}');
         }
 
         private void string(byte[] bytes) {
             ascii("s:" + bytes.length + ":\"");
-            out.write(bytes, 0, bytes.length);
+            this.out.write(bytes, 0, bytes.length);
             ascii("\";");
         }
 
@@ -306,14 +306,14 @@ public final class PhpSerializer {
                 }
                 return bytes;
             }
-            if (utf8 == null) {
-                utf8 = StandardCharsets.UTF_8.newEncoder()
+            if (this.utf8 == null) {
+                this.utf8 = StandardCharsets.UTF_8.newEncoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT);
             }
             CharBuffer in = CharBuffer.wrap(cs);
             try {
-                ByteBuffer encoded = utf8.encode(in);
+                ByteBuffer encoded = this.utf8.encode(in);
                 byte[] bytes = new byte[encoded.remaining()];
                 encoded.get(bytes);
                 return bytes;
@@ -325,7 +325,7 @@ public final class PhpSerializer {
 
         private void ascii(String s) {
             for (int i = 0; i < s.length(); i++) {
-                out.write(s.charAt(i));
+                this.out.write(s.charAt(i));
             }
         }
     }

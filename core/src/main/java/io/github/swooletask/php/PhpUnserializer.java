@@ -123,7 +123,7 @@ public final class PhpUnserializer {
      */
     public Object decode(ByteBuffer data) {
         Objects.requireNonNull(data, "data");
-        return new Reader(data, maxDepth, maxElements).readValue();
+        return new Reader(data, this.maxDepth, this.maxElements).readValue();
     }
 
     /** An array or object whose entries are being read. */
@@ -139,50 +139,50 @@ public final class PhpUnserializer {
         Frame(long count, String className) {
             this.remaining = count;
             this.object = className != null;
-            if (object) {
-                map = new LinkedHashMap<>();
-                map.put(CLASS_KEY, className);
+            if (this.object) {
+                this.map = new LinkedHashMap<>();
+                this.map.put(CLASS_KEY, className);
             } else {
                 // never trust the declared count for the allocation size
-                list = new ArrayList<>((int) Math.min(count, 16));
+                this.list = new ArrayList<>((int) Math.min(count, 16));
             }
         }
 
         void add(Object value) {
-            if (list != null) {
-                if (key instanceof Long && (Long) key == list.size()) {
-                    list.add(value);
+            if (this.list != null) {
+                if (this.key instanceof Long && (Long) this.key == this.list.size()) {
+                    this.list.add(value);
                 } else {
-                    map = new LinkedHashMap<>();
-                    for (int i = 0; i < list.size(); i++) {
-                        map.put((long) i, list.get(i));
+                    this.map = new LinkedHashMap<>();
+                    for (int i = 0; i < this.list.size(); i++) {
+                        this.map.put((long) i, this.list.get(i));
                     }
-                    list = null;
-                    map.put(key, value);
+                    this.list = null;
+                    this.map.put(this.key, value);
                 }
             } else {
-                map.put(key, value);
+                this.map.put(this.key, value);
             }
-            remaining--;
-            key = null;
-            haveKey = false;
+            this.remaining--;
+            this.key = null;
+            this.haveKey = false;
         }
 
         Object build() {
-            if (list != null) {
-                return list;
+            if (this.list != null) {
+                return this.list;
             }
-            if (!object) {
+            if (!this.object) {
                 // repeated keys can leave exactly 0..n-1 behind; PHP sees a list then, and so do we
                 long expected = 0;
-                for (Object k : map.keySet()) {
+                for (Object k : this.map.keySet()) {
                     if (!(k instanceof Long) || (Long) k != expected++) {
-                        return map;
+                        return this.map;
                     }
                 }
-                return new ArrayList<>(map.values());
+                return new ArrayList<>(this.map.values());
             }
-            return map;
+            return this.map;
         }
     }
 
@@ -201,7 +201,7 @@ public final class PhpUnserializer {
             this.buf = buf;
             this.base = buf.position();
             this.limit = buf.limit();
-            this.pos = base;
+            this.pos = this.base;
             this.maxDepth = maxDepth;
             this.maxElements = maxElements;
         }
@@ -219,7 +219,7 @@ public final class PhpUnserializer {
                     readKey(top);
                     continue;
                 } else {
-                    int start = pos;
+                    int start = this.pos;
                     byte type = next("a value");
                     switch (type) {
                         case 'N':
@@ -260,8 +260,8 @@ public final class PhpUnserializer {
                     }
                 }
                 if (stack.isEmpty()) {
-                    if (pos != limit) {
-                        throw error("trailing data: " + (limit - pos) + " bytes after the end of the value");
+                    if (this.pos != this.limit) {
+                        throw error("trailing data: " + (this.limit - this.pos) + " bytes after the end of the value");
                     }
                     return value;
                 }
@@ -284,7 +284,7 @@ public final class PhpUnserializer {
             expect(':', "after O");
             long nameLength = readUnsigned("class name length");
             expect(':', "after the class name length");
-            int nameStart = pos;
+            int nameStart = this.pos;
             String className = readQuoted(nameLength, "class name");
             if (className.isEmpty()) {
                 throw errorAt(nameStart, "empty class name");
@@ -298,26 +298,26 @@ public final class PhpUnserializer {
         }
 
         private void checkDepth(int start, int depth) {
-            if (depth >= maxDepth) {
-                throw errorAt(start, "nesting deeper than " + maxDepth);
+            if (depth >= this.maxDepth) {
+                throw errorAt(start, "nesting deeper than " + this.maxDepth);
             }
         }
 
         private void checkCount(int start, String what, long count) {
-            if (count > maxElements - elements) {
+            if (count > this.maxElements - this.elements) {
                 throw errorAt(start, "too many elements: " + what + " declares " + count
-                        + " entries, limit is " + maxElements + " in total (" + elements + " already declared)");
+                        + " entries, limit is " + this.maxElements + " in total (" + this.elements + " already declared)");
             }
             long needed = count * MIN_ENTRY_BYTES + 1;
-            if (count > 0 && needed > limit - pos) {
+            if (count > 0 && needed > this.limit - this.pos) {
                 throw errorAt(start, "truncated: " + what + " declares " + count + " entries but only "
-                        + (limit - pos) + " bytes are left");
+                        + (this.limit - this.pos) + " bytes are left");
             }
-            elements += count;
+            this.elements += count;
         }
 
         private void readKey(Frame frame) {
-            int start = pos;
+            int start = this.pos;
             byte type = next(frame.object ? "a property name" : "an array key");
             Object key;
             if (type == 'i') {
@@ -339,7 +339,7 @@ public final class PhpUnserializer {
 
         private Boolean readBoolean() {
             expect(':', "after b");
-            int start = pos;
+            int start = this.pos;
             byte b = next("0 or 1");
             Boolean value;
             if (b == '0') {
@@ -355,25 +355,25 @@ public final class PhpUnserializer {
 
         /** Reads {@code [+-]?[0-9]+} into a long, rejecting overflow. */
         private long readLong() {
-            int start = pos;
+            int start = this.pos;
             boolean negative = false;
-            if (pos < limit && (buf.get(pos) == '-' || buf.get(pos) == '+')) {
-                negative = buf.get(pos) == '-';
-                pos++;
+            if (this.pos < this.limit && (this.buf.get(this.pos) == '-' || this.buf.get(this.pos) == '+')) {
+                negative = this.buf.get(this.pos) == '-';
+                this.pos++;
             }
             // accumulate negatively so that Long.MIN_VALUE fits
             long floor = negative ? Long.MIN_VALUE : -Long.MAX_VALUE;
             long multFloor = floor / 10;
             long acc = 0;
             int digits = 0;
-            while (pos < limit && isDigit(buf.get(pos))) {
-                int d = buf.get(pos) - '0';
+            while (this.pos < this.limit && isDigit(this.buf.get(this.pos))) {
+                int d = this.buf.get(this.pos) - '0';
                 if (acc < multFloor || acc * 10 < floor + d) {
                     throw errorAt(start, "integer out of range for a 64-bit long");
                 }
                 acc = acc * 10 - d;
                 digits++;
-                pos++;
+                this.pos++;
             }
             if (digits == 0) {
                 throw missingDigits("integer");
@@ -383,17 +383,17 @@ public final class PhpUnserializer {
 
         /** Reads {@code [0-9]+} (a length or count) into a non-negative long. */
         private long readUnsigned(String what) {
-            int start = pos;
+            int start = this.pos;
             long acc = 0;
             int digits = 0;
-            while (pos < limit && isDigit(buf.get(pos))) {
-                int d = buf.get(pos) - '0';
+            while (this.pos < this.limit && isDigit(this.buf.get(this.pos))) {
+                int d = this.buf.get(this.pos) - '0';
                 if (acc > (Long.MAX_VALUE - d) / 10) {
                     throw errorAt(start, what + " is too large");
                 }
                 acc = acc * 10 + d;
                 digits++;
-                pos++;
+                this.pos++;
             }
             if (digits == 0) {
                 throw missingDigits(what);
@@ -402,55 +402,55 @@ public final class PhpUnserializer {
         }
 
         private PhpSerializeException missingDigits(String what) {
-            if (pos >= limit) {
+            if (this.pos >= this.limit) {
                 return error("truncated: data ended where " + what + " digits were expected");
             }
-            return error("expected " + what + " digits, found " + describe(buf.get(pos)));
+            return error("expected " + what + " digits, found " + describe(this.buf.get(this.pos)));
         }
 
         /** Reads the rest of a {@code d:} value: PHP's float grammar or NAN, INF, -INF. */
         private Double readDouble() {
             expect(':', "after d");
-            int start = pos;
+            int start = this.pos;
             if (matches("NAN;")) {
-                pos += 4;
+                this.pos += 4;
                 return Double.NaN;
             }
             if (matches("INF;")) {
-                pos += 4;
+                this.pos += 4;
                 return Double.POSITIVE_INFINITY;
             }
             if (matches("-INF;")) {
-                pos += 5;
+                this.pos += 5;
                 return Double.NEGATIVE_INFINITY;
             }
-            if (pos < limit && (buf.get(pos) == '-' || buf.get(pos) == '+')) {
-                pos++;
+            if (this.pos < this.limit && (this.buf.get(this.pos) == '-' || this.buf.get(this.pos) == '+')) {
+                this.pos++;
             }
             int mantissaDigits = skipDigits();
-            if (pos < limit && buf.get(pos) == '.') {
-                pos++;
+            if (this.pos < this.limit && this.buf.get(this.pos) == '.') {
+                this.pos++;
                 mantissaDigits += skipDigits();
             }
             if (mantissaDigits == 0) {
-                throw pos >= limit ? error("truncated: data ended inside a float")
-                        : error("malformed float: expected a digit, found " + describe(buf.get(pos)));
+                throw this.pos >= this.limit ? error("truncated: data ended inside a float")
+                        : error("malformed float: expected a digit, found " + describe(this.buf.get(this.pos)));
             }
-            if (pos < limit && (buf.get(pos) == 'e' || buf.get(pos) == 'E')) {
-                pos++;
-                if (pos < limit && (buf.get(pos) == '-' || buf.get(pos) == '+')) {
-                    pos++;
+            if (this.pos < this.limit && (this.buf.get(this.pos) == 'e' || this.buf.get(this.pos) == 'E')) {
+                this.pos++;
+                if (this.pos < this.limit && (this.buf.get(this.pos) == '-' || this.buf.get(this.pos) == '+')) {
+                    this.pos++;
                 }
                 if (skipDigits() == 0) {
-                    throw pos >= limit ? error("truncated: data ended inside a float exponent")
-                            : error("malformed float exponent: found " + describe(buf.get(pos)));
+                    throw this.pos >= this.limit ? error("truncated: data ended inside a float exponent")
+                            : error("malformed float exponent: found " + describe(this.buf.get(this.pos)));
                 }
             }
-            int end = pos;
+            int end = this.pos;
             expect(';', "after the float");
             StringBuilder text = new StringBuilder(end - start);
             for (int i = start; i < end; i++) {
-                text.append((char) buf.get(i));
+                text.append((char) this.buf.get(i));
             }
             try {
                 return Double.parseDouble(text.toString());
@@ -461,19 +461,19 @@ public final class PhpUnserializer {
 
         private int skipDigits() {
             int n = 0;
-            while (pos < limit && isDigit(buf.get(pos))) {
-                pos++;
+            while (this.pos < this.limit && isDigit(this.buf.get(this.pos))) {
+                this.pos++;
                 n++;
             }
             return n;
         }
 
         private boolean matches(String ascii) {
-            if (limit - pos < ascii.length()) {
+            if (this.limit - this.pos < ascii.length()) {
                 return false;
             }
             for (int i = 0; i < ascii.length(); i++) {
-                if (buf.get(pos + i) != ascii.charAt(i)) {
+                if (this.buf.get(this.pos + i) != ascii.charAt(i)) {
                     return false;
                 }
             }
@@ -493,13 +493,13 @@ public final class PhpUnserializer {
         /** Reads {@code "<length bytes of UTF-8>"}. */
         private String readQuoted(long length, String what) {
             expect('"', "to open the " + what);
-            int left = limit - pos;
+            int left = this.limit - this.pos;
             if (length > left) {
                 throw error(what + " length " + length + " exceeds the " + left + " bytes left");
             }
             int n = (int) length;
-            String value = decodeUtf8(pos, n, what);
-            pos += n;
+            String value = decodeUtf8(this.pos, n, what);
+            this.pos += n;
             expect('"', "to close the " + what + " of length " + n);
             return value;
         }
@@ -507,7 +507,7 @@ public final class PhpUnserializer {
         private String decodeUtf8(int from, int n, String what) {
             boolean ascii = true;
             for (int i = from; i < from + n; i++) {
-                if (buf.get(i) < 0) {
+                if (this.buf.get(i) < 0) {
                     ascii = false;
                     break;
                 }
@@ -515,39 +515,39 @@ public final class PhpUnserializer {
             if (ascii) {
                 char[] chars = new char[n];
                 for (int i = 0; i < n; i++) {
-                    chars[i] = (char) buf.get(from + i);
+                    chars[i] = (char) this.buf.get(from + i);
                 }
                 return new String(chars);
             }
-            if (utf8 == null) {
-                utf8 = StandardCharsets.UTF_8.newDecoder()
+            if (this.utf8 == null) {
+                this.utf8 = StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT);
             }
-            ByteBuffer slice = buf.slice(from, n);
+            ByteBuffer slice = this.buf.slice(from, n);
             try {
-                return utf8.decode(slice).toString();
+                return this.utf8.decode(slice).toString();
             } catch (CharacterCodingException e) {
                 throw errorAt(from + slice.position(), what + " is not valid UTF-8", e);
             }
         }
 
         private byte next(String expected) {
-            if (pos >= limit) {
+            if (this.pos >= this.limit) {
                 throw error("truncated: data ended where " + expected + " was expected");
             }
-            return buf.get(pos++);
+            return this.buf.get(this.pos++);
         }
 
         private void expect(char c, String context) {
-            if (pos >= limit) {
+            if (this.pos >= this.limit) {
                 throw error("truncated: expected '" + c + "' " + context + " but the data ended");
             }
-            byte b = buf.get(pos);
+            byte b = this.buf.get(this.pos);
             if (b != c) {
                 throw error("expected '" + c + "' " + context + ", found " + describe(b));
             }
-            pos++;
+            this.pos++;
         }
 
         private static boolean isDigit(byte b) {
@@ -562,15 +562,15 @@ public final class PhpUnserializer {
         }
 
         private PhpSerializeException error(String problem) {
-            return errorAt(pos, problem);
+            return errorAt(this.pos, problem);
         }
 
         private PhpSerializeException errorAt(int absolute, String problem) {
-            return new PhpSerializeException(absolute - base, problem);
+            return new PhpSerializeException(absolute - this.base, problem);
         }
 
         private PhpSerializeException errorAt(int absolute, String problem, Throwable cause) {
-            return new PhpSerializeException(absolute - base, problem, cause);
+            return new PhpSerializeException(absolute - this.base, problem, cause);
         }
     }
 }

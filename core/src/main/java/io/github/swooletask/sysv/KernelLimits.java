@@ -1,6 +1,8 @@
 package io.github.swooletask.sysv;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,8 +28,8 @@ public record KernelLimits(long msgmax, long msgmnb, long msgmni) {
     private static long readLong(String name) {
         try {
             // /proc files report size 0, which Files.readString trusts; read them as a stream instead
-            try (java.io.InputStream in = Files.newInputStream(PROC.resolve(name))) {
-                return Long.parseLong(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
+            try (InputStream in = Files.newInputStream(PROC.resolve(name))) {
+                return Long.parseLong(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
             }
         }
         catch (IOException | NumberFormatException | SecurityException ex) {

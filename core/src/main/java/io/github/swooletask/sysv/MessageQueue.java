@@ -2,10 +2,12 @@ package io.github.swooletask.sysv;
 
 import java.nio.ByteBuffer;
 
+import io.github.swooletask.transport.FrameBuffer;
+
 /**
  * A handle on one System V message queue. Every failure becomes a {@link MessageQueueException} whose message says
  * what happened and what to change; {@code EINTR} is retried and never surfaces. Thread-safe: the handle keeps no
- * per-call state; callers bring their own {@link MessageBuffer}.
+ * per-call state; callers bring their own {@link FrameBuffer}, whose headroom holds the {@code mtype}.
  */
 public final class MessageQueue {
 
@@ -92,16 +94,17 @@ public final class MessageQueue {
      * @param wait block while the queue is full; if false, return false at once instead
      * @return true when queued, false when the queue was full and {@code wait} is false
      */
-    public boolean send(MessageBuffer buffer, long mtype, int length, boolean wait) {
+    public boolean send(FrameBuffer buffer, long mtype, int length, boolean wait) {
         if (mtype < 1) {
             throw new IllegalArgumentException("mtype must be at least 1, was " + mtype);
         }
-        buffer.mtype(mtype);
+        buffer.whole().putLong(0, mtype);
+        long address = buffer.address(Native::address);
         int flags = wait ? 0 : Native.IPC_NOWAIT;
         Native.LibC libc = Native.libc();
         while (true) {
             int msqid = this.id;
-            if (libc.msgsnd(msqid, buffer.address(), length, flags) == 0) {
+            if (libc.msgsnd(msqid, address, length, flags) == 0) {
                 return true;
             }
             int errno = Native.errno();
@@ -118,16 +121,18 @@ public final class MessageQueue {
     /**
      * Receives the first message of type {@code msgtyp} (0 = any) into the buffer. A message longer than the buffer is
      * truncated to its capacity ({@code MSG_NOERROR}) rather than left blocking the head of the queue; callers see
-     * that as a length equal to {@link MessageBuffer#textCapacity()}.
+     * that as a length equal to {@link FrameBuffer#capacity()}. The message's type is then {@link #messageType}.
      * @param wait block until a message arrives; if false, return -1 at once when there is none
      * @return the text length, or -1 when {@code wait} is false and no message was waiting
      */
-    public int receive(MessageBuffer buffer, long msgtyp, boolean wait) {
+    public int receive(FrameBuffer buffer, long msgtyp, boolean wait) {
         int flags = Native.MSG_NOERROR | (wait ? 0 : Native.IPC_NOWAIT);
         Native.LibC libc = Native.libc();
+        long address = buffer.address(Native::address);
+        int capacity = buffer.capacity();
         while (true) {
             int msqid = this.id;
-            long n = libc.msgrcv(msqid, buffer.address(), buffer.textCapacity(), msgtyp, flags);
+            long n = libc.msgrcv(msqid, address, capacity, msgtyp, flags);
             if (n >= 0) {
                 return (int) n;
             }
@@ -140,6 +145,11 @@ public final class MessageQueue {
             }
             throw receiveFailure(errno, msqid);
         }
+    }
+
+    /** The {@code mtype} of the message last received into, or about to be sent from, the buffer. */
+    public static long messageType(FrameBuffer buffer) {
+        return buffer.whole().getLong(0);
     }
 
     /** Reads the queue's state with {@code msgctl(IPC_STAT)}. */
@@ -226,8 +236,8 @@ public final class MessageQueue {
         switch (errno) {
             case Native.EACCES:
                 throw new MessageQueueException("permission denied opening " + what + ": it exists and its owner or"
-                        + " mode does not let this user (uid " + uid() + ") read and write it; see `ipcs -q`, run as"
-                        + " its owner, or choose another swoole.task.message-queue-key", errno);
+                        + " mode does not let this user (uid " + uid() + ") read and write it (see `ipcs -q`): it belongs to"
+                        + " someone else, or was created with other permissions", errno);
             case Native.ENOENT:
                 throw new MessageQueueException(what + " does not exist", errno);
             case Native.ENOSPC:
@@ -250,7 +260,7 @@ public final class MessageQueue {
             case Native.EACCES:
                 return new MessageQueueException("permission denied sending to queue " + describe(msqid)
                         + ": this user (uid " + uid() + ") lacks write permission; check its owner and mode with"
-                        + " `ipcs -q` or set swoole.task.message-queue-perms before it is created", errno);
+                        + " `ipcs -q`", errno);
             case Native.EINVAL: {
                 long msgmax = KernelLimits.read().msgmax();
                 if (msgmax > 0 && length > msgmax) {

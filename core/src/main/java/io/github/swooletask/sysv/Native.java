@@ -1,6 +1,7 @@
 package io.github.swooletask.sysv;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
@@ -127,6 +128,6 @@ final class Native {
 
     /** A direct buffer the size of {@code struct msqid_ds}, for msgctl to fill or read. */
     static ByteBuffer newStatBuffer() {
-        return ByteBuffer.allocateDirect(MSQID_DS_SIZE).order(java.nio.ByteOrder.nativeOrder());
+        return ByteBuffer.allocateDirect(MSQID_DS_SIZE).order(ByteOrder.nativeOrder());
     }
 }

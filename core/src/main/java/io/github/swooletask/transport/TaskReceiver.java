@@ -1,13 +1,35 @@
 package io.github.swooletask.transport;
 
-import io.github.swooletask.sysv.MessageBuffer;
+import java.util.Map;
 
-/** What one worker thread receives from; used by that thread only. */
+/**
+ * What one worker thread receives from; used by that thread only. A worker calls {@link #receive}, handles every
+ * task of the frame, then {@link #complete}s it before the next receive. A frame the worker abandons (its thread
+ * ended mid-task) is never completed, so a transport that acknowledges (Redis Streams) delivers it again.
+ */
 public interface TaskReceiver {
 
+    /** What {@link #receive} returns once the transport is closed. */
+    int CLOSED = -1;
+
     /**
-     * Blocks until a message for this worker arrives and copies it into the buffer's text.
-     * @return the text length, or -1 when the transport was closed
+     * Blocks until a frame for this worker arrives and copies it into the buffer's frame.
+     * @return the frame's length, or {@link #CLOSED}
      */
-    int receive(MessageBuffer buffer);
+    int receive(FrameBuffer buffer);
+
+    /**
+     * Tells the transport that the frame last received is done with: its handlers returned, its recoverer took it,
+     * or it was rejected. Queues and sockets have nothing to do; a transport with acknowledgements acknowledges here.
+     */
+    default void complete() {
+    }
+
+    /**
+     * What the transport knows of the frame last received, for a handler that asks (for example {@code mtype} on a
+     * System V queue); empty when it knows nothing more. Valid until the next receive.
+     */
+    default Map<String, Object> delivery() {
+        return Map.of();
+    }
 }

@@ -1,12 +1,14 @@
 package io.github.swooletask.transport;
 
-import io.github.swooletask.sysv.MessageBuffer;
-
 /**
- * Carries encoded task frames from dispatchers to workers: a System V message queue (modes 2 and 3) or a Unix
- * socket (mode 1). Thread-safe; each worker uses its own {@link TaskReceiver}.
+ * Carries encoded task frames from dispatchers to workers: a System V message queue ({@code sysv}, modes 2 and 3),
+ * a Unix socket ({@code unix}, mode 1) or memory ({@code memory}, for tests). Thread-safe; each worker uses its own
+ * {@link TaskReceiver}.
  */
 public interface TaskTransport extends AutoCloseable {
+
+    /** The target of a frame that any worker may take. */
+    int ANY_WORKER = -1;
 
     IpcMode mode();
 
@@ -14,12 +16,12 @@ public interface TaskTransport extends AutoCloseable {
     TaskReceiver receiver(int workerId);
 
     /**
-     * Sends the first {@code length} bytes of the buffer's text.
-     * @param workerId the target worker in mode 2 (0-based); ignored in the other modes
+     * Sends the first {@code length} bytes of the buffer's frame.
+     * @param workerId the target worker in mode 2 (0-based), or {@link #ANY_WORKER}; ignored in the other modes
      * @param wait block while the queue is full; if false, return false at once instead
      * @return true when queued
      */
-    boolean send(MessageBuffer buffer, int length, int workerId, boolean wait);
+    boolean send(FrameBuffer buffer, int length, int workerId, boolean wait);
 
     /** Releases one receive of worker {@code workerId} that is blocked waiting, with a wake-up frame. */
     void wake(int workerId);
@@ -28,7 +30,7 @@ public interface TaskTransport extends AutoCloseable {
     QueueStatus status();
 
     /**
-     * Removes every waiting message.
+     * Removes every waiting frame.
      * @return how many were removed
      */
     long purge();

@@ -1,6 +1,11 @@
 package io.github.swooletask.wire;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * One task as a worker sees it, refilled for every message: a worker owns one instance and reuses it, so nothing
@@ -16,19 +21,21 @@ public final class DecodedTask {
 
     int type;
 
-    String route;
+    @Nullable String route;
 
-    byte[] trace;
+    byte @Nullable [] trace;
 
-    ByteBuffer payload;
+    ByteBuffer payload = EMPTY;
 
     private int workerId;
 
-    private ByteBuffer readOnlySource;
+    private @Nullable ByteBuffer readOnlySource;
 
-    private ByteBuffer readOnlyView;
+    private ByteBuffer readOnlyView = EMPTY;
 
-    private long mtype;
+    private Supplier<Map<String, Object>> delivery = Map::of;
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     /** The producer's task id (a counter of its own; PHP clients start at 1). */
     public int taskId() {
@@ -59,12 +66,12 @@ public final class DecodedTask {
     }
 
     /** The route name given at dispatch, or null for a task without one (every task from PHP). */
-    public String route() {
+    public @Nullable String route() {
         return this.route;
     }
 
     /** The trace context bytes ({@code name=value} lines) of a task dispatched with one, or null. */
-    public byte[] trace() {
+    public byte @Nullable [] trace() {
         return this.trace;
     }
 
@@ -83,7 +90,7 @@ public final class DecodedTask {
     public ByteBuffer readOnlyPayload() {
         if (this.payload != this.readOnlySource) {
             this.readOnlySource = this.payload;
-            this.readOnlyView = this.payload.asReadOnlyBuffer().order(java.nio.ByteOrder.nativeOrder());
+            this.readOnlyView = this.payload.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
         }
         this.readOnlyView.clear().limit(this.payload.limit()).position(this.payload.position());
         return this.readOnlyView;
@@ -94,15 +101,18 @@ public final class DecodedTask {
         return this.workerId;
     }
 
-    /** The System V message type the task arrived with (0 for the Unix socket). */
-    public long mtype() {
-        return this.mtype;
+    /**
+     * What the transport knows of the message the task arrived in (for example {@code mtype} on a System V queue),
+     * read when asked; valid only until the worker takes its next message.
+     */
+    public Map<String, Object> delivery() {
+        return this.delivery.get();
     }
 
-    /** Set by the worker before decoding. */
-    public void arrivedAt(int workerId, long mtype) {
+    /** Set by the worker before decoding: who runs it and where the transport keeps the delivery facts. */
+    public void arrivedAt(int workerId, Supplier<Map<String, Object>> delivery) {
         this.workerId = workerId;
-        this.mtype = mtype;
+        this.delivery = delivery;
     }
 
     /** Payload length in bytes. */

@@ -6,6 +6,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Turns a received message into a {@link DecodedTask}, checking every header rule and reading spill files through
  * {@link SpillFiles}. One decoder per worker thread: it keeps a payload view and a small cache of route names, so a
@@ -17,9 +19,9 @@ public final class FrameDecoder {
 
     private final SpillFiles spillFiles;
 
-    private ByteBuffer source;
+    private @Nullable ByteBuffer source;
 
-    private ByteBuffer view;
+    private ByteBuffer view = ByteBuffer.allocate(0);
 
     private final byte[][] routeBytes = new byte[ROUTE_CACHE_SIZE][];
 
@@ -27,16 +29,35 @@ public final class FrameDecoder {
 
     private int routeCount;
 
+    private final BatchCursor cursor = new BatchCursor(this);
+
     public FrameDecoder(SpillFiles spillFiles) {
         this.spillFiles = spillFiles;
     }
 
     /**
-     * Decodes the frame at {@code [offset, offset + length)} of {@code text}.
-     * @param inBatch whether the frame sits inside a batch (no spill, no nested batch)
+     * Decodes a received message of {@code length} bytes at the start of {@code frame}. A batch decodes to its own
+     * header only ({@link DecodedTask#isBatch()}): read its tasks with {@link #batch}.
      * @throws FrameRejectedException with the reason the message cannot become a task
      */
-    public void decode(ByteBuffer text, int offset, int length, boolean inBatch, DecodedTask into)
+    public void decode(ByteBuffer frame, int length, DecodedTask into) throws FrameRejectedException {
+        decode(frame, 0, length, false, into);
+    }
+
+    /**
+     * The tasks of the batch just decoded from {@code frame} by {@link #decode(ByteBuffer, int, DecodedTask)}; the
+     * cursor is this decoder's own and valid until the next call.
+     */
+    public BatchCursor batch(ByteBuffer frame) {
+        return this.cursor.open(frame, TaskFrame.HEADER_SIZE,
+                TaskFrame.HEADER_SIZE + (frame.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF));
+    }
+
+    /**
+     * Decodes the frame at {@code [offset, offset + length)} of {@code text}.
+     * @param inBatch whether the frame sits inside a batch (no spill, no nested batch)
+     */
+    void decode(ByteBuffer text, int offset, int length, boolean inBatch, DecodedTask into)
             throws FrameRejectedException {
         into.route = null;
         into.trace = null;
@@ -80,24 +101,6 @@ public final class FrameDecoder {
         if ((flags & TaskFlags.ROUTED) != 0) {
             readRoute(into);
         }
-    }
-
-    /**
-     * Decodes the next frame of a batch whose data spans {@code [offset, end)}.
-     * @return the offset after this frame
-     */
-    public int decodeInBatch(ByteBuffer text, int offset, int end, DecodedTask into) throws FrameRejectedException {
-        if (end - offset < TaskFrame.HEADER_SIZE) {
-            throw new FrameRejectedException(RejectReason.BAD_FRAME, "batch ends with " + (end - offset)
-                    + " stray bytes");
-        }
-        int length = TaskFrame.HEADER_SIZE + (text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF);
-        if (length > end - offset) {
-            throw new FrameRejectedException(RejectReason.BAD_FRAME, "a frame in a batch claims " + length
-                    + " bytes but only " + (end - offset) + " are left");
-        }
-        decode(text, offset, length, true, into);
-        return offset + length;
     }
 
     private static void checkFlags(int taskId, int flags, boolean inBatch) throws FrameRejectedException {

@@ -3,18 +3,20 @@ package io.github.swooletask.wire;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Spill files: payloads too large for one message travel in a file in {@code tmpdir}. Writing makes a
@@ -41,17 +43,17 @@ public final class SpillFiles {
             this.tmpdir = tmpdir.toRealPath();
         }
         catch (IOException ex) {
-            throw new IllegalArgumentException("spill directory (swoole.task.tmpdir) " + tmpdir
+            throw new SpillDirectoryException(tmpdir, "spill directory " + tmpdir
                     + " does not exist or cannot be read: " + ex.getMessage(), ex);
         }
         if (!Files.isDirectory(this.tmpdir)) {
-            throw new IllegalArgumentException("spill directory (swoole.task.tmpdir) " + tmpdir + " is not a directory");
+            throw new SpillDirectoryException(tmpdir, "spill directory " + tmpdir + " is not a directory");
         }
         // the spill body carries the path as UTF-8 bytes, so count bytes, not chars
-        int longest = this.tmpdir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1
+        int longest = this.tmpdir.toString().getBytes(StandardCharsets.UTF_8).length + 1
                 + PREFIX.length() + 20;
         if (longest > TaskFrame.MAX_SPILL_PATH) {
-            throw new IllegalArgumentException("spill directory (swoole.task.tmpdir) " + this.tmpdir + " is too long:"
+            throw new SpillDirectoryException(tmpdir, "spill directory " + this.tmpdir + " is too long:"
                     + " spill paths must fit in " + TaskFrame.MAX_SPILL_PATH + " bytes; choose a shorter directory");
         }
         if (maxPayload <= 0 || maxPayload > Integer.MAX_VALUE - 8) {
@@ -87,7 +89,7 @@ public final class SpillFiles {
         }
         catch (IOException ex) {
             deleteQuietly(file);
-            throw new UncheckedSpillException("cannot write a spill file in " + this.tmpdir + " (swoole.task.tmpdir): "
+            throw new UncheckedSpillException("cannot write a spill file in " + this.tmpdir + ": "
                     + ex.getMessage(), ex);
         }
     }
@@ -101,7 +103,7 @@ public final class SpillFiles {
         Path file = checkedPath(pathText);
         if (declaredLength < 0 || declaredLength > this.maxPayload) {
             throw new FrameRejectedException(RejectReason.OVERSIZE, "spilled payload of " + declaredLength
-                    + " bytes is over the limit of " + this.maxPayload + " (swoole.task.max-payload-size)");
+                    + " bytes is over the limit of " + this.maxPayload + " (the largest payload accepted)");
         }
         Map<String, Object> attributes;
         try {
@@ -130,7 +132,7 @@ public final class SpillFiles {
         }
         byte[] data = new byte[declaredLength];
         try (SeekableByteChannel channel = Files.newByteChannel(file,
-                java.util.Set.<java.nio.file.OpenOption>of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+                Set.<OpenOption>of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
             ByteBuffer target = ByteBuffer.wrap(data);
             while (target.hasRemaining()) {
                 if (channel.read(target) < 0) {
@@ -201,11 +203,11 @@ public final class SpillFiles {
         }
         catch (IOException ex) {
             throw new FrameRejectedException(RejectReason.SPILL_PATH, "spill path " + printable(pathText)
-                    + " is outside " + this.tmpdir + " (swoole.task.tmpdir)");
+                    + " is outside the spill directory " + this.tmpdir);
         }
         if (!realParent.equals(this.tmpdir)) {
             throw new FrameRejectedException(RejectReason.SPILL_PATH, "spill path " + printable(pathText)
-                    + " is outside " + this.tmpdir + " (swoole.task.tmpdir)");
+                    + " is outside the spill directory " + this.tmpdir);
         }
         return realParent.resolve(name);
     }

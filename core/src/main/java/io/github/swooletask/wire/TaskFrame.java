@@ -1,5 +1,8 @@
 package io.github.swooletask.wire;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
 /**
  * The layout of a task message, byte for byte what Swoole 1.7.2's task workers and its external PHP client use
  * (host byte order):
@@ -61,7 +64,7 @@ public final class TaskFrame {
      * The path in a spill body ({@code int32 length | path | NUL}) at {@code [bodyOffset, bodyOffset + bodyLength)},
      * or null when it is empty or not NUL-terminated.
      */
-    public static String spillPath(java.nio.ByteBuffer text, int bodyOffset, int bodyLength) {
+    public static String spillPath(ByteBuffer text, int bodyOffset, int bodyLength) {
         int start = bodyOffset + 4;
         for (int i = start; i < bodyOffset + bodyLength; i++) {
             if (text.get(i) == 0) {
@@ -70,7 +73,7 @@ public final class TaskFrame {
                 }
                 byte[] path = new byte[i - start];
                 text.get(start, path);
-                return new String(path, java.nio.charset.StandardCharsets.UTF_8);
+                return new String(path, StandardCharsets.UTF_8);
             }
         }
         return null;

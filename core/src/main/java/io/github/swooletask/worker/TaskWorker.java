@@ -1,14 +1,18 @@
 package io.github.swooletask.worker;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.swooletask.sysv.MessageBuffer;
-import io.github.swooletask.sysv.MessageQueueException;
+import io.github.swooletask.concurrent.BackoffIdleStrategy;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.TaskReceiver;
+import io.github.swooletask.wire.BatchCursor;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameRejectedException;
@@ -17,14 +21,21 @@ import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
 
 /**
- * The loop of one task worker thread: receive into its own buffer, decode, run. Owns its buffer, decoder and task
- * holder, so a task that needs no spill file allocates nothing here.
+ * One task worker thread, in the shape of an Agrona agent: {@link #doWork()} takes one message from the transport
+ * and runs its tasks; {@link #run()} repeats it until the pool stops, parks while the pool is paused, and idles
+ * with a backoff while the transport cannot deliver. Owns its buffer, decoder and task holder, so a task that needs
+ * no spill file allocates nothing here. Every method but the state getters runs on the worker's own thread.
  */
 final class TaskWorker implements Runnable {
 
     private static final Logger logger = LoggerFactory.getLogger(TaskWorker.class);
 
-    private static final long MAX_BACKOFF_NANOS = 5_000_000_000L;
+    /** After a failed receive: 100 ms, doubling to 5 s. */
+    private static final BackoffIdleStrategy RECEIVE_BACKOFF = new BackoffIdleStrategy(0, 0, Duration.ofMillis(100),
+            Duration.ofSeconds(5));
+
+    /** What {@link #doWork()} returns once the transport is closed. */
+    static final int CLOSED = -1;
 
     private final TaskWorkerPool pool;
 
@@ -38,13 +49,15 @@ final class TaskWorker implements Runnable {
 
     private final WorkerStatistics statistics;
 
-    private final RejectionLog rejectionLog;
+    private final RejectionLog rejectionLog = new RejectionLog(logger);
 
-    private final MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+    private final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
 
     private final FrameDecoder decoder;
 
     private final DecodedTask task = new DecodedTask();
+
+    private final Supplier<Map<String, Object>> delivery;
 
     private volatile WorkerState state = WorkerState.NEW;
 
@@ -59,7 +72,7 @@ final class TaskWorker implements Runnable {
         this.replies = replies;
         this.statistics = statistics;
         this.decoder = new FrameDecoder(spillFiles);
-        this.rejectionLog = new RejectionLog(logger);
+        this.delivery = receiver::delivery;
     }
 
     int id() {
@@ -76,7 +89,7 @@ final class TaskWorker implements Runnable {
 
     @Override
     public void run() {
-        long backoff = 0;
+        int idle = 0;
         try {
             while (!this.pool.stopping) {
                 if (this.pool.paused) {
@@ -84,28 +97,18 @@ final class TaskWorker implements Runnable {
                     LockSupport.park(this);
                     continue;
                 }
-                this.state = WorkerState.RECEIVING;
-                if (this.pool.stopping || this.pool.paused) {
-                    continue;
-                }
-                int length;
                 try {
-                    length = this.receiver.receive(this.buffer);
-                    backoff = 0;
+                    if (doWork() == CLOSED) {
+                        break;
+                    }
+                    idle = 0;
                 }
-                catch (MessageQueueException ex) {
-                    backoff = (backoff == 0) ? 100_000_000L : Math.min(backoff * 2, MAX_BACKOFF_NANOS);
-                    logger.error("Task worker {} cannot receive, retrying in {} ms: {}", this.id, backoff / 1_000_000,
-                            ex.getMessage());
-                    LockSupport.parkNanos(backoff);
-                    continue;
+                catch (ReceiveFailedException ex) {
+                    logger.error("Task worker {} cannot receive, retrying in {} ms: {}", this.id,
+                            Duration.ofNanos(RECEIVE_BACKOFF.parkNanos(idle)).toMillis(),
+                            ex.getCause().getMessage());
+                    RECEIVE_BACKOFF.idle(idle++);
                 }
-                if (length < 0) {
-                    break;
-                }
-                this.state = WorkerState.BUSY;
-                this.statistics.received();
-                handle(length);
             }
             this.state = WorkerState.STOPPED;
             logger.debug("Task worker {} stopped", this.id);
@@ -119,12 +122,39 @@ final class TaskWorker implements Runnable {
         }
     }
 
-    private void handle(int length) {
-        ByteBuffer text = this.buffer.text();
-        DecodedTask task = this.task;
-        task.arrivedAt(this.id, this.buffer.mtype());
+    /**
+     * Receives one message, runs its tasks and completes it with the transport.
+     * @return 1 when a message was taken, 0 when the pool asked for a stop or pause first, {@link #CLOSED}
+     * @throws ReceiveFailedException when the transport failed to deliver
+     */
+    int doWork() {
+        this.state = WorkerState.RECEIVING;
+        if (this.pool.stopping || this.pool.paused) {
+            return 0;
+        }
+        int length;
         try {
-            this.decoder.decode(text, 0, length, false, task);
+            length = this.receiver.receive(this.buffer);
+        }
+        catch (RuntimeException ex) {
+            throw new ReceiveFailedException(ex);
+        }
+        if (length == TaskReceiver.CLOSED) {
+            return CLOSED;
+        }
+        this.state = WorkerState.BUSY;
+        this.statistics.received();
+        handle(length);
+        this.receiver.complete();
+        return 1;
+    }
+
+    private void handle(int length) {
+        ByteBuffer frame = this.buffer.frame();
+        DecodedTask task = this.task;
+        task.arrivedAt(this.id, this.delivery);
+        try {
+            this.decoder.decode(frame, length, task);
         }
         catch (FrameRejectedException ex) {
             reject(ex);
@@ -138,20 +168,13 @@ final class TaskWorker implements Runnable {
             run(task);
             return;
         }
-        int end = TaskFrame.HEADER_SIZE + (text.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF);
-        int offset = TaskFrame.HEADER_SIZE;
-        while (offset < end) {
-            int next = (end - offset >= TaskFrame.HEADER_SIZE)
-                    ? offset + TaskFrame.HEADER_SIZE + (text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF) : end + 1;
+        BatchCursor batch = this.decoder.batch(frame);
+        while (batch.hasNext()) {
             try {
-                offset = this.decoder.decodeInBatch(text, offset, end, task);
+                batch.next(task);
             }
             catch (FrameRejectedException ex) {
-                reject(ex);
-                if (next > end) {
-                    return;  // the batch's framing is broken: nothing after this frame can be trusted
-                }
-                offset = next;  // one bad task; the frames around it still run
+                reject(ex);  // one bad task: the cursor goes on with the frames around it if it can find them
                 continue;
             }
             run(task);
@@ -160,13 +183,14 @@ final class TaskWorker implements Runnable {
 
     private void run(DecodedTask task) {
         this.currentTaskId = task.taskId();
+        boolean wantsReply = (task.flags() & TaskFlags.REPLY) != 0;
         Object result;
         try {
             result = this.processor.process(task);
         }
         catch (FrameRejectedException ex) {
             reject(ex);
-            if ((task.flags() & TaskFlags.REPLY) != 0 && this.replies != null) {
+            if (wantsReply) {
                 this.replies.failed(task, new IllegalArgumentException(ex.getMessage()));
             }
             return;
@@ -174,7 +198,7 @@ final class TaskWorker implements Runnable {
         catch (Throwable ex) {
             this.statistics.failed();
             logger.error("Task {} failed on task worker {}", task.taskId(), this.id, ex);
-            if ((task.flags() & TaskFlags.REPLY) != 0 && this.replies != null) {
+            if (wantsReply) {
                 this.replies.failed(task, ex);
             }
             if (ex instanceof Error error && !(ex instanceof AssertionError)) {
@@ -183,7 +207,7 @@ final class TaskWorker implements Runnable {
             return;
         }
         this.statistics.processed();
-        if ((task.flags() & TaskFlags.REPLY) != 0 && this.replies != null) {
+        if (wantsReply) {
             this.replies.completed(task, result);
         }
     }
@@ -193,40 +217,11 @@ final class TaskWorker implements Runnable {
         this.rejectionLog.log(this.id, ex);
     }
 
-    /** Logs each rejected message once, but no more than a burst per second per worker. */
-    static final class RejectionLog {
+    /** The transport failed to deliver; its cause says why. */
+    static final class ReceiveFailedException extends RuntimeException {
 
-        private static final int BURST = 20;
-
-        private final Logger logger;
-
-        private long windowStart;
-
-        private int inWindow;
-
-        private long suppressed;
-
-        RejectionLog(Logger logger) {
-            this.logger = logger;
-        }
-
-        void log(int workerId, FrameRejectedException ex) {
-            long now = System.nanoTime();
-            if (now - this.windowStart > 1_000_000_000L) {
-                if (this.suppressed > 0) {
-                    this.logger.warn("Task worker {} rejected {} more messages without logging each", workerId,
-                            this.suppressed);
-                }
-                this.windowStart = now;
-                this.inWindow = 0;
-                this.suppressed = 0;
-            }
-            if (++this.inWindow <= BURST) {
-                this.logger.warn("Task worker {} rejected a message: {}", workerId, ex.getMessage());
-            }
-            else {
-                this.suppressed++;
-            }
+        ReceiveFailedException(RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,7 @@ public final class TaskWorkerPool {
      * @param transport where tasks come from
      * @param spillFiles where spilled payloads are read
      * @param processor runs each task
-     * @param replies receives results of tasks that asked for one, or null
+     * @param replies receives results of tasks that asked for one ({@link ReplySink#NONE} when nobody waits)
      * @param workerCount number of worker threads
      * @param threadFactory makes the worker threads (see {@link #threadFactory(String, boolean)})
      */
@@ -59,6 +60,7 @@ public final class TaskWorkerPool {
             throw new IllegalArgumentException("worker count must be at least 1, was " + workerCount);
         }
         this.transport = Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(replies, "replies");
         this.workers = new TaskWorker[workerCount];
         this.threads = new Thread[workerCount];
         for (int i = 0; i < workerCount; i++) {
@@ -112,7 +114,7 @@ public final class TaskWorkerPool {
     public void resume() {
         this.paused = false;
         for (Thread thread : this.threads) {
-            java.util.concurrent.locks.LockSupport.unpark(thread);
+            LockSupport.unpark(thread);
         }
     }
 

@@ -8,10 +8,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
+import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
@@ -46,17 +47,16 @@ class BacklogEstimateTest {
         this.queue = MessageQueue.createPrivate(0600);
         this.transport = new SysVTransport(this.queue, IpcMode.MSGQUEUE_PREEMPTIVE, 2);
         AtomicLong received = new AtomicLong();
-        this.dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(new SpillFiles(this.tmp, 1 << 20)), null,
-                1, FullQueuePolicy.BLOCK, Duration.ofSeconds(5), new TaskReplies(), received::get, Duration.ofMillis(1));
+        this.dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(new SpillFiles(this.tmp, 1 << 20)), DispatcherSettings.of(1).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(5)).withBatching(DispatcherSettings.Batching.on(Duration.ofMillis(1), received::get)), new TaskReplies());
         for (int i = 0; i < 10; i++) {
-            this.dispatcher.dispatch(null, 0, new byte[16], -1);
+            this.dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[16], -1));
         }
         this.dispatcher.flush();
-        MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+        FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
         int direct = 0;
         int batches = 0;
         while (this.queue.receive(buffer, 0, false) >= 0) {
-            if ((buffer.text().getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.BATCH) != 0) {
+            if ((buffer.frame().getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.BATCH) != 0) {
                 batches++;
             }
             else {
@@ -71,10 +71,10 @@ class BacklogEstimateTest {
         boolean sentAlone = false;
         for (int attempt = 0; attempt < 5 && !sentAlone; attempt++) {
             Thread.sleep(15);
-            this.dispatcher.dispatch(null, 0, new byte[16], -1);
+            this.dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[16], -1));
             this.dispatcher.flush();
             assertThat(this.queue.receive(buffer, 0, false)).isPositive();
-            sentAlone = (buffer.text().getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.BATCH) == 0;
+            sentAlone = (buffer.frame().getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.BATCH) == 0;
         }
         assertThat(sentAlone).as("a task sent alone once the kernel showed the queue empty and idle").isTrue();
     }

@@ -23,10 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 import io.github.swooletask.dispatch.TaskReplies;
 import io.github.swooletask.php.PhpSerializeException;
 import io.github.swooletask.php.PhpUnserializer;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
+import io.github.swooletask.wire.TaskName;
+import io.github.swooletask.wire.BatchCursor;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameEncoder;
@@ -39,6 +41,7 @@ import io.github.swooletask.worker.TaskProcessor;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerState;
 
+import static io.github.swooletask.support.Frames.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -147,7 +150,7 @@ class DecoderFuzzTest {
     static Outcome classify(FrameDecoder decoder, ByteBuffer text, int length, DecodedTask task) {
         Outcome outcome = new Outcome();
         try {
-            decoder.decode(text, 0, length, false, task);
+            decoder.decode(text, length, task);
         }
         catch (FrameRejectedException ex) {
             outcome.reject(ex.reason());
@@ -162,25 +165,18 @@ class DecoderFuzzTest {
         }
         int end = TaskFrame.HEADER_SIZE + (text.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF);
         check(end == length, "a batch's end " + end + " is its length " + length);
-        int offset = TaskFrame.HEADER_SIZE;
-        while (offset < end) {
-            int at = offset;
+        BatchCursor batch = decoder.batch(text);
+        int frames = 0;
+        while (batch.hasNext()) {
             // as the worker does: a rejected frame whose length fits the batch is skipped, the rest still run
-            int next = (end - offset >= TaskFrame.HEADER_SIZE)
-                    ? offset + TaskFrame.HEADER_SIZE + (text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF)
-                    : end + 1;
+            check(++frames <= end / TaskFrame.HEADER_SIZE, "progress in a batch");
             try {
-                offset = decoder.decodeInBatch(text, offset, end, task);
+                batch.next(task);
             }
             catch (FrameRejectedException ex) {
                 outcome.reject(ex.reason());
-                if (next > end) {
-                    return outcome;
-                }
-                offset = next;
                 continue;
             }
-            check(offset > at && offset <= end, "progress in a batch");
             runTask(task, length, outcome);
         }
         return outcome;
@@ -224,7 +220,7 @@ class DecoderFuzzTest {
         SpillFiles spill = new SpillFiles(this.tmp, 1 << 20);
         FrameDecoder decoder = new FrameDecoder(spill);
         MessageGenerator generator = new MessageGenerator(SEED, this.targets, spill, 8400);
-        ByteBuffer workerBuffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).text();
+        ByteBuffer workerBuffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
         DecodedTask task = new DecodedTask();
         EnumMap<RejectReason, Integer> reasons = new EnumMap<>(RejectReason.class);
         List<String> failures = new ArrayList<>();
@@ -323,8 +319,8 @@ class DecoderFuzzTest {
             FrameEncoder encoder = new FrameEncoder(spill);
             MessageGenerator generator = new MessageGenerator(SEED ^ 0x11FE, this.targets, spill,
                     TaskFrame.MAX_MESSAGE_SIZE);
-            MessageBuffer out = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
-            ByteBuffer scratch = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).text();
+            FrameBuffer out = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+            ByteBuffer scratch = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
             DecodedTask task = new DecodedTask();
             EnumMap<RejectReason, Long> expectedRejected = new EnumMap<>(RejectReason.class);
             long expectedOther = 0;
@@ -332,7 +328,7 @@ class DecoderFuzzTest {
             int valid = 0;
             for (int i = 0; i < LIVE_MESSAGES; i++) {
                 if (i % VALID_EVERY == 0) {
-                    int length = encodeValid(encoder, out.text(), valid++);
+                    int length = encodeValid(encoder, out.frame(), valid++);
                     assertThat(queue.send(out, 1 + generator.random().nextInt(1000), length, true)).isTrue();
                 }
                 byte[] message = generator.next();
@@ -357,7 +353,7 @@ class DecoderFuzzTest {
                     invalidMessages++;
                 }
                 outcome.rejected.forEach((reason, n) -> expectedRejected.merge(reason, (long) n, Long::sum));
-                out.text().put(0, message);
+                out.frame().put(0, message);
                 assertThat(queue.send(out, 1 + generator.random().nextInt(1 << 20), message.length, true)).isTrue();
             }
             long sentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -430,21 +426,19 @@ class DecoderFuzzTest {
 
     /** A valid task {@code valid-k}: mostly plain, some serialized, some spilled. */
     private static int encodeValid(FrameEncoder encoder, ByteBuffer text, int k) {
-        byte[] route = FrameEncoder.routeBytes(VALID_ROUTE);
+        TaskName route = TaskName.of(VALID_ROUTE);
         String body = "valid-" + k;
         if (k % 10 == 3) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             byte[] serialized = ("s:" + bytes.length + ":\"" + body + "\";").getBytes(StandardCharsets.UTF_8);
-            return encoder.encode(text, k, 0, TaskFlags.SERIALIZE | TaskFlags.NONBLOCK, route, serialized, 0,
-                    serialized.length);
+            return encoder.encode(text, task(null, route, serialized, 0, serialized.length), k, 0, TaskFlags.SERIALIZE | TaskFlags.NONBLOCK);
         }
         if (k % 7 == 5) {
             byte[] bytes = (body + "|" + "p".repeat(9000)).getBytes(StandardCharsets.UTF_8);
-            return encoder.encode(text, k, 0, TaskFlags.NONBLOCK, route, bytes, 0, bytes.length);
+            return encoder.encode(text, task(null, route, bytes, 0, bytes.length), k, 0, TaskFlags.NONBLOCK);
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return encoder.encode(text, k, 0, (k % 2 == 0) ? TaskFlags.NONBLOCK : TaskFlags.JSON, route, bytes, 0,
-                bytes.length);
+        return encoder.encode(text, task(null, route, bytes, 0, bytes.length), k, 0, (k % 2 == 0) ? TaskFlags.NONBLOCK : TaskFlags.JSON);
     }
 
 }

@@ -13,10 +13,10 @@ import java.util.function.Supplier;
 
 import io.github.swooletask.php.PhpSerializeException;
 import io.github.swooletask.php.PhpUnserializer;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.FrameRejectedException;
@@ -24,9 +24,11 @@ import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
+import io.github.swooletask.worker.ReplySink;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerState;
 
+import static io.github.swooletask.support.Frames.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -60,7 +62,7 @@ public final class LivePool implements AutoCloseable {
 
     final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
 
-    private final MessageBuffer sendBuffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+    private final FrameBuffer sendBuffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
 
     private boolean closed;
 
@@ -72,7 +74,7 @@ public final class LivePool implements AutoCloseable {
             transport = new SysVTransport(queue, mode, 2);
             this.spill = spill;
             this.encoder = new FrameEncoder(spill);
-            pool = new TaskWorkerPool(transport, spill, this::process, null, workers,
+            pool = new TaskWorkerPool(transport, spill, this::process, ReplySink.NONE, workers,
                     TaskWorkerPool.threadFactory("interop-worker-"));
             pool.start();
         }
@@ -119,21 +121,20 @@ public final class LivePool implements AutoCloseable {
             }
         }
         this.received.add(new Received(task.taskId(), task.fromId(), task.flags(), task.route(), task.workerId(),
-                task.mtype(), payload, value));
+                (Long) task.delivery().get(SysVTransport.MTYPE), payload, value));
         return null;
     }
 
     /** Sends a plain text task with the encoder, to worker 0 in mode 2. */
     void sendText(int taskId, String text) {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        int length = this.encoder.encode(this.sendBuffer.text(), taskId, 0, TaskFlags.NONBLOCK, null, payload, 0,
-                payload.length);
+        int length = this.encoder.encode(this.sendBuffer.frame(), task(null, null, payload, 0, payload.length), taskId, 0, TaskFlags.NONBLOCK);
         assertThat(this.transport.send(this.sendBuffer, length, 0, true)).isTrue();
     }
 
     /** Sends raw message text with mtype 2 (worker 0 in mode 2, anyone in mode 3). */
     void sendRaw(byte[] text) {
-        this.sendBuffer.text().put(0, text);
+        this.sendBuffer.frame().put(0, text);
         assertThat(this.queue.send(this.sendBuffer, 2, text.length, true)).isTrue();
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.github.swooletask.interop.LivePool.Received;
 import io.github.swooletask.sysv.KernelLimits;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueueException;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.wire.DecodedTask;
@@ -25,6 +25,7 @@ import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
 
+import static io.github.swooletask.support.Frames.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -235,7 +236,7 @@ class MalformedMessageTest {
         }
         else {
             // msgsnd itself refuses a message over kernel.msgmax, with a message that says so
-            MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+            FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
             assertThatThrownBy(() -> live().queue.send(buffer, 2, TaskFrame.MAX_MESSAGE_SIZE + 1, true))
                 .isInstanceOf(MessageQueueException.class).hasMessageContaining("kernel.msgmax");
             // a full-size message whose length field claims more than arrived
@@ -245,10 +246,10 @@ class MalformedMessageTest {
                     RejectReason.LENGTH_MISMATCH);
         }
         // and the decoder's own rule: more than 8192 bytes is oversize, whatever the header says
-        ByteBuffer text = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).text();
+        ByteBuffer text = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
         text.put(0, frame(3, 8181, 7, 0, new byte[8181]));
         FrameRejectedException ex = catchThrowableOfType(FrameRejectedException.class,
-                () -> new FrameDecoder(live().spill).decode(text, 0, 8193, false, new DecodedTask()));
+                () -> new FrameDecoder(live().spill).decode(text, 8193, new DecodedTask()));
         assertThat(ex.reason()).isEqualTo(RejectReason.OVERSIZE);
     }
 
@@ -268,8 +269,7 @@ class MalformedMessageTest {
     @Test
     void aBatchWithABadFrameRunsTheFramesBeforeItAndIsRejectedOnce() {
         ByteBuffer text = ByteBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE).order(ByteOrder.nativeOrder());
-        int end = io.github.swooletask.wire.FrameEncoder.appendToBatch(text, 12, 77, 0, TaskFlags.NONBLOCK, null,
-                "in-batch".getBytes(StandardCharsets.US_ASCII), 0, 8);
+        int end = io.github.swooletask.wire.FrameEncoder.appendToBatch(text, 12, task(null, null, "in-batch".getBytes(StandardCharsets.US_ASCII), 0, 8), 77, 0, TaskFlags.NONBLOCK);
         byte[] bad = frame(78, 1, 9, 0, new byte[] { 'x' });
         text.put(end, bad);
         end += bad.length;

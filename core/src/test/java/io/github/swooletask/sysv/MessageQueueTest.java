@@ -3,6 +3,8 @@ package io.github.swooletask.sysv;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.github.swooletask.transport.FrameBuffer;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,20 +25,20 @@ class MessageQueueTest {
     @Test
     void sendsAndReceivesByType() {
         this.queue = MessageQueue.createPrivate(0600);
-        MessageBuffer out = MessageBuffer.allocate(64);
-        MessageBuffer in = MessageBuffer.allocate(64);
-        out.text().put(0, "first".getBytes());
+        FrameBuffer out = FrameBuffer.allocate(64);
+        FrameBuffer in = FrameBuffer.allocate(64);
+        out.frame().put(0, "first".getBytes());
         assertThat(this.queue.send(out, 3, 5, true)).isTrue();
-        out.text().put(0, "second".getBytes());
+        out.frame().put(0, "second".getBytes());
         assertThat(this.queue.send(out, 2, 6, true)).isTrue();
 
         int n = this.queue.receive(in, 2, false);
         assertThat(n).isEqualTo(6);
-        assertThat(in.mtype()).isEqualTo(2);
+        assertThat(MessageQueue.messageType(in)).isEqualTo(2);
         assertThat(text(in, n)).isEqualTo("second");
 
         n = this.queue.receive(in, 0, false);
-        assertThat(in.mtype()).isEqualTo(3);
+        assertThat(MessageQueue.messageType(in)).isEqualTo(3);
         assertThat(text(in, n)).isEqualTo("first");
         assertThat(this.queue.receive(in, 0, false)).isEqualTo(-1);
     }
@@ -44,7 +46,7 @@ class MessageQueueTest {
     @Test
     void statsReportDepthBytesCapacityAndPids() {
         this.queue = MessageQueue.createPrivate(0640);
-        MessageBuffer out = MessageBuffer.allocate(32);
+        FrameBuffer out = FrameBuffer.allocate(32);
         this.queue.send(out, 7, 10, true);
         this.queue.send(out, 7, 20, true);
         QueueStats stats = this.queue.stats();
@@ -61,7 +63,7 @@ class MessageQueueTest {
     void fullQueueRefusesWithoutWaiting() {
         this.queue = MessageQueue.createPrivate(0600);
         this.queue.setCapacity(100);
-        MessageBuffer out = MessageBuffer.allocate(64);
+        FrameBuffer out = FrameBuffer.allocate(64);
         assertThat(this.queue.send(out, 1, 60, false)).isTrue();
         assertThat(this.queue.send(out, 1, 60, false)).isFalse();
         assertThat(this.queue.stats().messages()).isEqualTo(1);
@@ -70,8 +72,8 @@ class MessageQueueTest {
     @Test
     void longMessageIsTruncatedInsteadOfBlockingTheHead() {
         this.queue = MessageQueue.createPrivate(0600);
-        MessageBuffer out = MessageBuffer.allocate(100);
-        MessageBuffer small = MessageBuffer.allocate(16);
+        FrameBuffer out = FrameBuffer.allocate(100);
+        FrameBuffer small = FrameBuffer.allocate(16);
         this.queue.send(out, 1, 100, true);
         this.queue.send(out, 1, 5, true);
         assertThat(this.queue.receive(small, 0, false)).isEqualTo(16);
@@ -94,7 +96,7 @@ class MessageQueueTest {
             .hasMessageContaining("does not exist");
         this.queue = MessageQueue.createPrivate(0600);
         this.queue.remove();
-        MessageBuffer out = MessageBuffer.allocate(16);
+        FrameBuffer out = FrameBuffer.allocate(16);
         assertThatThrownBy(() -> this.queue.send(out, 1, 4, true)).isInstanceOf(QueueRemovedException.class)
             .hasMessageContaining("was removed");
         assertThat(this.queue.exists()).isFalse();
@@ -106,7 +108,7 @@ class MessageQueueTest {
     @Test
     void blockedReceiverLearnsOfRemoval() throws Exception {
         this.queue = MessageQueue.createPrivate(0600);
-        MessageBuffer in = MessageBuffer.allocate(16);
+        FrameBuffer in = FrameBuffer.allocate(16);
         Throwable[] failure = new Throwable[1];
         Thread receiver = new Thread(() -> {
             try {
@@ -128,14 +130,14 @@ class MessageQueueTest {
     void oversizeSendNamesMsgmax() {
         this.queue = MessageQueue.createPrivate(0600);
         long msgmax = KernelLimits.read().msgmax();
-        MessageBuffer out = MessageBuffer.allocate((int) msgmax + 10);
+        FrameBuffer out = FrameBuffer.allocate((int) msgmax + 10);
         assertThatThrownBy(() -> this.queue.send(out, 1, (int) msgmax + 1, false))
             .isInstanceOf(MessageQueueException.class).hasMessageContaining("kernel.msgmax");
     }
 
-    private static String text(MessageBuffer buffer, int n) {
+    private static String text(FrameBuffer buffer, int n) {
         byte[] bytes = new byte[n];
-        ByteBuffer text = buffer.text();
+        ByteBuffer text = buffer.frame();
         text.get(0, bytes);
         return new String(bytes);
     }

@@ -31,12 +31,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
+import io.github.swooletask.wire.OutgoingTask;
+import io.github.swooletask.wire.TaskName;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
@@ -116,8 +119,7 @@ class UnixSocketTransportTest {
         if (startPool) {
             this.pool.start();
         }
-        return new TaskDispatcher(transport, new FrameEncoder(spill), this.pool::selectWorker, workers,
-                FullQueuePolicy.BLOCK, Duration.ofSeconds(5), replies);
+        return new TaskDispatcher(transport, new FrameEncoder(spill), DispatcherSettings.of(workers).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(5)).withWorkerSelector(this.pool::selectWorker), replies);
     }
 
     private SocketChannel client() throws IOException {
@@ -208,8 +210,7 @@ class UnixSocketTransportTest {
             return null;
         }, replies, 1, TaskWorkerPool.threadFactory("unix-full-worker-"));
         this.pool.start();
-        TaskDispatcher dispatcher = new TaskDispatcher(transport, new FrameEncoder(spill), null, 1,
-                FullQueuePolicy.FAIL, Duration.ofSeconds(5), replies);
+        TaskDispatcher dispatcher = new TaskDispatcher(transport, new FrameEncoder(spill), DispatcherSettings.of(1).withFullQueuePolicy(FullQueuePolicy.FAIL, Duration.ofSeconds(5)), replies);
         byte[] payload = new byte[1000];
         java.nio.ByteBuffer ints = java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.nativeOrder());
         int accepted = 0;
@@ -217,7 +218,7 @@ class UnixSocketTransportTest {
         while (refused == null && accepted < 1_000_000) {
             ints.putInt(0, accepted);
             try {
-                dispatcher.dispatch(null, 0, payload, -1);
+                dispatcher.dispatch(new OutgoingTask(null, 0, null, payload, -1));
                 accepted++;
             }
             catch (io.github.swooletask.transport.QueueFullException ex) {
@@ -286,7 +287,7 @@ class UnixSocketTransportTest {
             producers.add(thread("producer-" + t, () -> {
                 try {
                     for (int i = 0; i < perThread; i++) {
-                        dispatcher.dispatch(null, 0, ("t" + thread + "-" + i).getBytes(StandardCharsets.UTF_8), -1);
+                        dispatcher.dispatch(new OutgoingTask(null, 0, null, ("t" + thread + "-" + i).getBytes(StandardCharsets.UTF_8), -1));
                     }
                 }
                 catch (Throwable ex) {
@@ -294,8 +295,7 @@ class UnixSocketTransportTest {
                 }
             }));
         }
-        CompletableFuture<Object> call = dispatcher.call(null, 0, "call:hello".getBytes(StandardCharsets.UTF_8), -1,
-                Duration.ofSeconds(10));
+        CompletableFuture<Object> call = dispatcher.call(new OutgoingTask(null, 0, null, "call:hello".getBytes(StandardCharsets.UTF_8), -1), Duration.ofSeconds(10));
         assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("HELLO");
         for (Thread producer : producers) {
             producer.join(30_000);
@@ -319,7 +319,7 @@ class UnixSocketTransportTest {
             done.countDown();
             return null;
         });
-        dispatcher.dispatch(FrameEncoder.routeBytes("big"), 0, payload, -1);
+        dispatcher.dispatch(new OutgoingTask(TaskName.of("big"), 0, null, payload, -1));
         waitFor("the spilled frame is queued", () -> this.transport.status().depth() == 1);
         assertThat(this.transport.status().bytes()).isEqualTo(TaskFrame.HEADER_SIZE + TaskFrame.SPILL_LENGTH);
         try (var files = Files.list(this.spillDir)) {
@@ -354,7 +354,7 @@ class UnixSocketTransportTest {
         thread("producer", () -> {
             try {
                 for (int i = 0; i < count; i++) {
-                    dispatcher.dispatch(null, 0, payload, -1);
+                    dispatcher.dispatch(new OutgoingTask(null, 0, null, payload, -1));
                     sent.incrementAndGet();
                 }
             }
@@ -447,23 +447,20 @@ class UnixSocketTransportTest {
 
         assertThatThrownBy(() -> new UnixSocketTransport(this.socket, 0600, 4096))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("in use")
-            .hasMessageContaining("swoole.task.socket-path");
+            .hasMessageContaining("in use");
         assertThat(first.status().depth()).isEqualTo(1);
 
         Path regular = this.tmp.resolve("regular.sock");
         Files.writeString(regular, "keep me");
         assertThatThrownBy(() -> new UnixSocketTransport(regular, 0600, 4096))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("regular file")
-            .hasMessageContaining("swoole.task.socket-path");
+            .hasMessageContaining("regular file");
         assertThat(regular).hasContent("keep me");
 
         Path orphan = this.tmp.resolve("missing-dir/task.sock");
         assertThatThrownBy(() -> new UnixSocketTransport(orphan, 0600, 4096))
             .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("does not exist")
-            .hasMessageContaining("swoole.task.socket-path");
+            .hasMessageContaining("does not exist");
 
         Path shared = this.tmp.resolve("shared.sock");
         try (UnixSocketTransport groupShared = new UnixSocketTransport(shared, 0660, 4096)) {
@@ -520,8 +517,8 @@ class UnixSocketTransportTest {
         assertThat(this.socket).doesNotExist();
         this.transport.close();
         assertThat(client.read(ByteBuffer.allocate(1))).as("the server side is closed").isEqualTo(-1);
-        assertThat(this.transport.receiver(0).receive(MessageBuffer.allocate(64))).isEqualTo(-1);
-        MessageBuffer buffer = MessageBuffer.allocate(64);
+        assertThat(this.transport.receiver(0).receive(FrameBuffer.allocate(64))).isEqualTo(-1);
+        FrameBuffer buffer = FrameBuffer.allocate(64);
         assertThatThrownBy(() -> this.transport.send(buffer, 12, -1, true)).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("closed");
     }
@@ -530,7 +527,7 @@ class UnixSocketTransportTest {
     void purgeEmptiesTheQueue() throws Exception {
         TaskDispatcher dispatcher = start(1 << 20, 1, false, (task) -> null);
         for (int i = 0; i < 5; i++) {
-            dispatcher.dispatch(null, 0, ("queued-" + i).getBytes(StandardCharsets.UTF_8), -1);
+            dispatcher.dispatch(new OutgoingTask(null, 0, null, ("queued-" + i).getBytes(StandardCharsets.UTF_8), -1));
         }
         waitFor("five frames are queued", () -> this.transport.status().depth() == 5);
         assertThat(this.transport.status().bytes()).isEqualTo(5 * (TaskFrame.HEADER_SIZE + 8));
@@ -545,10 +542,10 @@ class UnixSocketTransportTest {
     void wakeReleasesOneBlockedReceiveAndLongFramesAreTruncated() throws Exception {
         UnixSocketTransport transport = transport(4096);
         CompletableFuture<byte[]> woken = CompletableFuture.supplyAsync(() -> {
-            MessageBuffer buffer = MessageBuffer.allocate(64);
+            FrameBuffer buffer = FrameBuffer.allocate(64);
             int length = transport.receiver(1).receive(buffer);
             byte[] bytes = new byte[length];
-            buffer.text().get(0, bytes);
+            buffer.frame().get(0, bytes);
             return bytes;
         });
         Thread.sleep(50);
@@ -559,17 +556,17 @@ class UnixSocketTransportTest {
         assertThat(wake[TaskFrame.OFFSET_TYPE] & 0xFF).isEqualTo(TaskFrame.TYPE_WAKE);
 
         write(client(), frame(7, TaskFrame.TYPE_TASK, 0, new byte[100]));
-        MessageBuffer small = MessageBuffer.allocate(16);
+        FrameBuffer small = FrameBuffer.allocate(16);
         assertThat(transport.receiver(0).receive(small)).isEqualTo(16);
-        assertThat(small.text().getInt(TaskFrame.OFFSET_TASK_ID)).isEqualTo(7);
+        assertThat(small.frame().getInt(TaskFrame.OFFSET_TASK_ID)).isEqualTo(7);
         assertThat(transport.status().depth()).isZero();
     }
 
     @Test
     void sendingAllocatesNothingOnTheSteadyPath() {
         UnixSocketTransport transport = transport(1L << 30);
-        MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
-        int length = FrameEncoder.encodeWake(buffer.text());
+        FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+        int length = FrameEncoder.encodeWake(buffer.frame());
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         int sends = 20_000;
         for (int i = 0; i < sends; i++) {

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 
+import static io.github.swooletask.support.Frames.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -52,7 +53,7 @@ class FrameCodecTest {
         this.spill = new SpillFiles(this.tmp, 1 << 20);
         this.encoder = new FrameEncoder(this.spill);
         this.decoder = new FrameDecoder(this.spill);
-        this.text = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).text();
+        this.text = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
     }
 
     private byte[] sent(int length) {
@@ -91,7 +92,7 @@ class FrameCodecTest {
 
     private DecodedTask decode(int length) throws FrameRejectedException {
         DecodedTask task = new DecodedTask();
-        this.decoder.decode(this.text, 0, length, false, task);
+        this.decoder.decode(this.text, length, task);
         return task;
     }
 
@@ -105,8 +106,7 @@ class FrameCodecTest {
 
     @Test
     void headerFieldsSitAtTheirOffsetsLittleEndian() throws Exception {
-        int length = this.encoder.encode(this.text, 0x01020304, 0x0506, TaskFlags.NONBLOCK, null,
-                "hi".getBytes(StandardCharsets.US_ASCII), 0, 2);
+        int length = this.encoder.encode(this.text, task(null, null, "hi".getBytes(StandardCharsets.US_ASCII), 0, 2), 0x01020304, 0x0506, TaskFlags.NONBLOCK);
         assertThat(length).isEqualTo(14);
         assertThat(sent(length)).containsExactly(
                 0x04, 0x03, 0x02, 0x01, // task id at 0
@@ -126,7 +126,7 @@ class FrameCodecTest {
 
     @Test
     void negativeIdsAreWrittenAndReadSigned() throws Exception {
-        int length = this.encoder.encode(this.text, -2, -3, 0, null, new byte[0], 0, 0);
+        int length = this.encoder.encode(this.text, task(null, null, new byte[0], 0, 0), -2, -3, 0);
         assertThat(sent(length)).containsExactly(bytes(0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0xFD, 0xFF, 7, 0, 0, 0));
         DecodedTask task = decode(length);
         assertThat(task.taskId()).isEqualTo(-2);
@@ -137,9 +137,9 @@ class FrameCodecTest {
 
     @Test
     void routedFrameCarriesNameLengthNameThenPayload() throws Exception {
-        byte[] route = FrameEncoder.routeBytes("mail");
+        TaskName route = TaskName.of("mail");
         byte[] payload = "xyz".getBytes(StandardCharsets.US_ASCII);
-        int length = this.encoder.encode(this.text, 9, 0, 0, route, payload, 0, payload.length);
+        int length = this.encoder.encode(this.text, task(null, route, payload, 0, payload.length), 9, 0, 0);
         assertThat(length).isEqualTo(12 + 1 + 4 + 3);
         assertThat(sent(length)).containsExactly(concat(
                 bytes(9, 0, 0, 0, 8, 0, 0, 0, 7, 0, 0x00, 0x02),
@@ -152,9 +152,9 @@ class FrameCodecTest {
 
     @Test
     void utf8RouteNamesRoundTrip() throws Exception {
-        byte[] route = FrameEncoder.routeBytes("größe.über");
-        int length = this.encoder.encode(this.text, 1, 0, 0, route, new byte[] { 42 }, 0, 1);
-        assertThat(this.text.get(12) & 0xFF).isEqualTo(route.length).isEqualTo(13);
+        TaskName route = TaskName.of("größe.über");
+        int length = this.encoder.encode(this.text, task(null, route, new byte[] { 42 }, 0, 1), 1, 0, 0);
+        assertThat(this.text.get(12) & 0xFF).isEqualTo(route.byteLength()).isEqualTo(13);
         DecodedTask task = decode(length);
         assertThat(task.route()).isEqualTo("größe.über");
         assertThat(task.payloadBytes()).containsExactly(42);
@@ -163,16 +163,14 @@ class FrameCodecTest {
     @Test
     void replyAndJsonFlagsAreKeptExactly() throws Exception {
         byte[] payload = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
-        int length = this.encoder.encode(this.text, 5, 77, TaskFlags.JSON | TaskFlags.REPLY, null, payload, 0,
-                payload.length);
+        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 5, 77, TaskFlags.JSON | TaskFlags.REPLY);
         assertThat(sent(length)).startsWith(bytes(5, 0, 0, 0, payload.length, 0, 77, 0, 7, 0, 0x00, 0x09));
         DecodedTask task = decode(length);
         assertThat(task.flags()).isEqualTo(0x0900);
         assertThat(task.fromId()).isEqualTo(77);
         assertThat(new String(task.payloadBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
 
-        length = this.encoder.encode(this.text, 6, 0, TaskFlags.SERIALIZE | TaskFlags.NONBLOCK,
-                FrameEncoder.routeBytes("r"), payload, 0, payload.length);
+        length = this.encoder.encode(this.text, task(null, TaskName.of("r"), payload, 0, payload.length), 6, 0, TaskFlags.SERIALIZE | TaskFlags.NONBLOCK);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF).isEqualTo(0x0206);
         assertThat(decode(length).flags()).isEqualTo(0x0206);
     }
@@ -180,7 +178,7 @@ class FrameCodecTest {
     @Test
     void payloadSliceIsEncodedFromItsOffset() throws Exception {
         byte[] payload = "0123456789".getBytes(StandardCharsets.US_ASCII);
-        int length = this.encoder.encode(this.text, 1, 0, 0, null, payload, 3, 4);
+        int length = this.encoder.encode(this.text, task(null, null, payload, 3, 4), 1, 0, 0);
         assertThat(this.text.getShort(TaskFrame.OFFSET_LENGTH)).isEqualTo((short) 4);
         assertThat(new String(decode(length).payloadBytes(), StandardCharsets.US_ASCII)).isEqualTo("3456");
     }
@@ -190,7 +188,7 @@ class FrameCodecTest {
     @Test
     void dataOf8179BytesTravelsInline() throws Exception {
         byte[] payload = pattern(8179, 1);
-        int length = this.encoder.encode(this.text, 1, 0, 0, null, payload, 0, payload.length);
+        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 1, 0, 0);
         assertThat(length).isEqualTo(8191);
         assertThat(this.text.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF).isEqualTo(8179);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.TMPFILE).isZero();
@@ -201,7 +199,7 @@ class FrameCodecTest {
     @Test
     void dataOf8180BytesIsSpilledWithTheSwooleBody() throws Exception {
         byte[] payload = pattern(8180, 2);
-        int length = this.encoder.encode(this.text, 3, 0, TaskFlags.NONBLOCK, null, payload, 0, payload.length);
+        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 3, 0, TaskFlags.NONBLOCK);
         assertThat(length).isEqualTo(12 + 152);
         byte[] message = sent(length);
         assertThat(Arrays.copyOfRange(message, 0, 12))
@@ -228,9 +226,9 @@ class FrameCodecTest {
 
     @Test
     void theRouteCountsTowardsTheSpillThreshold() throws Exception {
-        byte[] route = FrameEncoder.routeBytes("ab");
+        TaskName route = TaskName.of("ab");
         byte[] small = pattern(8176, 3);
-        int length = this.encoder.encode(this.text, 1, 0, 0, route, small, 0, small.length);
+        int length = this.encoder.encode(this.text, task(null, route, small, 0, small.length), 1, 0, 0);
         assertThat(length).isEqualTo(12 + 8179);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF).isEqualTo(TaskFlags.ROUTED);
         DecodedTask task = decode(length);
@@ -238,7 +236,7 @@ class FrameCodecTest {
         assertThat(task.payloadBytes()).containsExactly(small);
 
         byte[] big = pattern(8177, 4);
-        length = this.encoder.encode(this.text, 2, 0, TaskFlags.JSON | TaskFlags.REPLY, route, big, 0, big.length);
+        length = this.encoder.encode(this.text, task(null, route, big, 0, big.length), 2, 0, TaskFlags.JSON | TaskFlags.REPLY);
         assertThat(length).isEqualTo(164);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF).isEqualTo(0x0B01);
         assertThat(this.text.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF).isEqualTo(152);
@@ -255,16 +253,16 @@ class FrameCodecTest {
     @Test
     void payloadOverTheLimitIsRefusedAtEncodeTime() throws Exception {
         FrameEncoder small = new FrameEncoder(new SpillFiles(this.tmp, 10_000));
-        assertThatThrownBy(() -> small.encode(this.text, 1, 0, 0, null, new byte[10_001], 0, 10_001))
+        assertThatThrownBy(() -> small.encode(this.text, task(null, null, new byte[10_001], 0, 10_001), 1, 0, 0))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10001");
         assertThat(spillFiles()).isEmpty();
     }
 
     @Test
     void routeNamesMustBe1To255Bytes() {
-        assertThatThrownBy(() -> FrameEncoder.routeBytes("")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> FrameEncoder.routeBytes("é".repeat(128))).isInstanceOf(IllegalArgumentException.class);
-        assertThat(FrameEncoder.routeBytes("x".repeat(255))).hasSize(255);
+        assertThatThrownBy(() -> TaskName.of("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TaskName.of("é".repeat(128))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(TaskName.of("x".repeat(255)).byteLength()).isEqualTo(255);
     }
 
     // ---------------------------------------------------------------- decoding hand-made frames
@@ -387,32 +385,30 @@ class FrameCodecTest {
     @Test
     void aBatchHoldsFramesDecodedOneByOne() throws Exception {
         int at = TaskFrame.HEADER_SIZE;
-        at = FrameEncoder.appendToBatch(this.text, at, 11, 3, TaskFlags.NONBLOCK, null, "one".getBytes(), 0, 3);
-        at = FrameEncoder.appendToBatch(this.text, at, 12, 3, TaskFlags.JSON, FrameEncoder.routeBytes("r2"),
-                "[2]".getBytes(), 0, 3);
-        at = FrameEncoder.appendToBatch(this.text, at, 13, 3, TaskFlags.SERIALIZE, null, "i:3;".getBytes(), 0, 4);
-        at = FrameEncoder.appendToBatch(this.text, at, 14, 3, 0, null, new byte[0], 0, 0);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, "one".getBytes(), 0, 3), 11, 3, TaskFlags.NONBLOCK);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, TaskName.of("r2"), "[2]".getBytes(), 0, 3), 12, 3, TaskFlags.JSON);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, "i:3;".getBytes(), 0, 4), 13, 3, TaskFlags.SERIALIZE);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, new byte[0], 0, 0), 14, 3, 0);
         FrameEncoder.putBatchHeader(this.text, at - TaskFrame.HEADER_SIZE);
-        assertThat(FrameEncoder.inlineSize(null, 3) + FrameEncoder.inlineSize("r2".getBytes(), 3)
-                + FrameEncoder.inlineSize(null, 4) + FrameEncoder.inlineSize(null, 0)).isEqualTo(at - 12);
+        assertThat(task(new byte[3]).inlineSize() + OutgoingTask.of(TaskName.of("r2"), 0, new byte[3]).inlineSize()
+                + task(new byte[4]).inlineSize() + task(new byte[0]).inlineSize()).isEqualTo(at - 12);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF).isEqualTo(TaskFlags.BATCH | TaskFlags.NONBLOCK);
 
         DecodedTask task = decode(at);
         assertThat(task.isBatch()).isTrue();
         List<String> seen = new ArrayList<>();
-        int offset = TaskFrame.HEADER_SIZE;
-        while (offset < at) {
-            offset = this.decoder.decodeInBatch(this.text, offset, at, task);
+        BatchCursor batch = this.decoder.batch(this.text);
+        while (batch.hasNext()) {
+            batch.next(task);
             seen.add(task.taskId() + "/" + task.fromId() + "/" + task.flags() + "/" + task.route() + "/"
                     + new String(task.payloadBytes(), StandardCharsets.US_ASCII));
         }
-        assertThat(offset).isEqualTo(at);
         assertThat(seen).containsExactly("11/3/4/null/one", "12/3/" + (TaskFlags.JSON | TaskFlags.ROUTED) + "/r2/[2]",
                 "13/3/2/null/i:3;", "14/3/0/null/");
     }
 
     private int batchWith(int innerFlags, int innerType) {
-        int end = FrameEncoder.appendToBatch(this.text, 12, 1, 0, 0, null, "ok".getBytes(), 0, 2);
+        int end = FrameEncoder.appendToBatch(this.text, 12, task(null, null, "ok".getBytes(), 0, 2), 1, 0, 0);
         header(end, 2, 1, 0, innerType, innerFlags);
         this.text.put(end + 12, (byte) 'z');
         end += 13;
@@ -423,12 +419,12 @@ class FrameCodecTest {
     private FrameRejectedException secondFrameOfBatchRejected(int end) throws Exception {
         DecodedTask task = decode(end);
         assertThat(task.isBatch()).isTrue();
-        int offset = this.decoder.decodeInBatch(this.text, 12, end, task);
+        BatchCursor batch = this.decoder.batch(this.text);
+        batch.next(task);
         assertThat(task.payloadBytes()).containsExactly('o', 'k');
-        int from = offset;
-        FrameRejectedException ex = catchThrowableOfType(FrameRejectedException.class,
-                () -> this.decoder.decodeInBatch(this.text, from, end, task));
+        FrameRejectedException ex = catchThrowableOfType(FrameRejectedException.class, () -> batch.next(task));
         assertThat(ex).isNotNull();
+        assertThat(batch.hasNext()).as("nothing after the bad frame").isFalse();
         return ex;
     }
 
@@ -454,19 +450,26 @@ class FrameCodecTest {
 
     @Test
     void batchWithStrayOrOverlongFramesIsRejected() throws Exception {
-        int end = FrameEncoder.appendToBatch(this.text, 12, 1, 0, 0, null, "ok".getBytes(), 0, 2);
+        int end = FrameEncoder.appendToBatch(this.text, 12, task(null, null, "ok".getBytes(), 0, 2), 1, 0, 0);
         DecodedTask task = new DecodedTask();
         // 5 stray bytes after the frame
-        FrameRejectedException stray = catchThrowableOfType(
-                FrameRejectedException.class, () -> this.decoder.decodeInBatch(this.text, end, end + 5, task));
+        FrameEncoder.putBatchHeader(this.text, end + 5 - 12);
+        BatchCursor strayBatch = this.decoder.batch(this.text);
+        strayBatch.next(task);
+        FrameRejectedException stray = catchThrowableOfType(FrameRejectedException.class, () -> strayBatch.next(task));
         assertThat(stray.reason()).isEqualTo(RejectReason.BAD_FRAME);
         assertThat(stray.getMessage()).contains("5 stray bytes");
+        assertThat(strayBatch.hasNext()).isFalse();
         // a frame claiming more than the batch holds
         header(end, 2, 100, 0, 7, 0);
-        FrameRejectedException overlong = catchThrowableOfType(
-                FrameRejectedException.class, () -> this.decoder.decodeInBatch(this.text, end, end + 20, task));
+        FrameEncoder.putBatchHeader(this.text, end + 20 - 12);
+        BatchCursor overlongBatch = this.decoder.batch(this.text);
+        overlongBatch.next(task);
+        FrameRejectedException overlong = catchThrowableOfType(FrameRejectedException.class,
+                () -> overlongBatch.next(task));
         assertThat(overlong.reason()).isEqualTo(RejectReason.BAD_FRAME);
         assertThat(overlong.getMessage()).contains("112").contains("20");
+        assertThat(overlongBatch.hasNext()).isFalse();
     }
 
     @Test
@@ -505,8 +508,8 @@ class FrameCodecTest {
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < 80; i++) {
                 String name = "route-" + i;
-                byte[] route = FrameEncoder.routeBytes(name);
-                int length = this.encoder.encode(this.text, i, 0, 0, route, new byte[] { (byte) i }, 0, 1);
+                TaskName route = TaskName.of(name);
+                int length = this.encoder.encode(this.text, task(null, route, new byte[] { (byte) i }, 0, 1), i, 0, 0);
                 DecodedTask task = decode(length);
                 assertThat(task.route()).isEqualTo(name);
                 assertThat(task.payloadBytes()).containsExactly((byte) i);
@@ -566,8 +569,8 @@ class FrameCodecTest {
     @Test
     void tracedFrameCarriesTraceLengthTraceRouteThenPayload() throws Exception {
         byte[] trace = "traceparent=00-abc-01".getBytes(StandardCharsets.US_ASCII);
-        byte[] route = FrameEncoder.routeBytes("r");
-        int length = this.encoder.encode(this.text, 2, 0, TaskFlags.JSON, trace, route, "{}".getBytes(), 0, 2);
+        TaskName route = TaskName.of("r");
+        int length = this.encoder.encode(this.text, task(trace, route, "{}".getBytes(), 0, 2), 2, 0, TaskFlags.JSON);
         int data = 2 + trace.length + 1 + 1 + 2;
         assertThat(length).isEqualTo(12 + data);
         assertThat(sent(length)).containsExactly(concat(
@@ -579,7 +582,7 @@ class FrameCodecTest {
         assertThat(task.route()).isEqualTo("r");
         assertThat(task.payloadBytes()).containsExactly('{', '}');
         // the next, untraced frame must not inherit the trace
-        length = this.encoder.encode(this.text, 3, 0, 0, null, null, new byte[] { 1 }, 0, 1);
+        length = this.encoder.encode(this.text, task(null, null, new byte[] { 1 }, 0, 1), 3, 0, 0);
         assertThat(decode(length).trace()).isNull();
     }
 
@@ -588,8 +591,7 @@ class FrameCodecTest {
         byte[] trace = "traceparent=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".getBytes(
                 StandardCharsets.US_ASCII);
         byte[] payload = pattern(9000, 5);
-        int length = this.encoder.encode(this.text, 4, 0, 0, trace, FrameEncoder.routeBytes("big"), payload, 0,
-                payload.length);
+        int length = this.encoder.encode(this.text, task(trace, TaskName.of("big"), payload, 0, payload.length), 4, 0, 0);
         assertThat(length).isEqualTo(164);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF)
             .isEqualTo(TaskFlags.TRACED | TaskFlags.ROUTED | TaskFlags.TMPFILE);
@@ -627,12 +629,12 @@ class FrameCodecTest {
             int size = (i < interesting.length * 2) ? interesting[i % interesting.length] : random.nextInt(12_000);
             byte[] payload = new byte[size];
             random.nextBytes(payload);
-            byte[] route = (i % 2 == 0) ? null : FrameEncoder.routeBytes("r" + random.nextInt(1000));
+            TaskName route = (i % 2 == 0) ? null : TaskName.of("r" + random.nextInt(1000));
             int flags = flagChoices[random.nextInt(flagChoices.length)];
             int taskId = random.nextInt();
             int fromId = (short) random.nextInt();
-            int length = this.encoder.encode(this.text, taskId, fromId, flags, route, payload, 0, size);
-            int data = size + ((route != null) ? 1 + route.length : 0);
+            int length = this.encoder.encode(this.text, task(null, route, payload, 0, size), taskId, fromId, flags);
+            int data = size + ((route != null) ? 1 + route.byteLength() : 0);
             boolean spilled = data >= TaskFrame.SPILL_THRESHOLD;
             assertThat(length).isEqualTo(spilled ? 164 : 12 + data);
             DecodedTask task = decode(length);
@@ -641,7 +643,7 @@ class FrameCodecTest {
             assertThat(task.type()).isEqualTo(7);
             assertThat(task.flags()).isEqualTo(flags | (route != null ? TaskFlags.ROUTED : 0)
                     | (spilled ? TaskFlags.TMPFILE : 0));
-            assertThat(task.route()).isEqualTo(route == null ? null : new String(route, StandardCharsets.UTF_8));
+            assertThat(task.route()).isEqualTo(route == null ? null : route.name());
             assertThat(task.payloadBytes()).containsExactly(payload);
         }
         assertThat(spillFiles()).isEmpty();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -344,13 +344,13 @@ class SpillFilesTest {
         SpillFiles files = new SpillFiles(wide, 1 << 20);
         FrameEncoder encoder = new FrameEncoder(files);
         FrameDecoder decoder = new FrameDecoder(files);
-        ByteBuffer text = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).text();
+        ByteBuffer text = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
         byte[] payload = new byte[20_000];
         java.util.Arrays.fill(payload, (byte) 'q');
-        int length = encoder.encode(text, 1, 0, 0, null, payload, 0, payload.length);
+        int length = encoder.encode(text, OutgoingTask.of(0, payload), 1, 0, 0);
         assertThat(namesIn(wide)).hasSize(1);
         DecodedTask task = new DecodedTask();
-        decoder.decode(text, 0, length, false, task);
+        decoder.decode(text, length, task);
         assertThat(task.payloadBytes()).containsExactly(payload);
         assertThat(namesIn(wide)).isEmpty();
     }

@@ -14,17 +14,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
+import io.github.swooletask.wire.OutgoingTask;
+import io.github.swooletask.wire.TaskName;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
 
+import static io.github.swooletask.support.Frames.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,8 +69,7 @@ class WorkerPoolTest {
         this.pool = new TaskWorkerPool(transport, spill, processor, replies, workers,
                 TaskWorkerPool.threadFactory("test-worker-"));
         this.pool.start();
-        return new TaskDispatcher(transport, new FrameEncoder(spill), this.pool::selectWorker, workers,
-                FullQueuePolicy.BLOCK, Duration.ofSeconds(5), replies);
+        return new TaskDispatcher(transport, new FrameEncoder(spill), DispatcherSettings.of(workers).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(5)).withWorkerSelector(this.pool::selectWorker), replies);
     }
 
     @Test
@@ -80,7 +83,7 @@ class WorkerPoolTest {
             return null;
         });
         for (int i = 0; i < count; i++) {
-            dispatcher.dispatch(null, 0, ("task-" + i).getBytes(StandardCharsets.UTF_8), -1);
+            dispatcher.dispatch(new OutgoingTask(null, 0, null, ("task-" + i).getBytes(StandardCharsets.UTF_8), -1));
         }
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(seen).hasSize(count).doesNotHaveDuplicates().contains("task-0", "task-" + (count - 1));
@@ -110,16 +113,13 @@ class WorkerPoolTest {
             return n * 2;
         }, replies, 2, TaskWorkerPool.threadFactory("batch-worker-"));
         this.pool.start();
-        TaskDispatcher dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(spill), null, 2,
-                FullQueuePolicy.BLOCK, Duration.ofSeconds(10), replies, this.pool.statistics()::receivedCount,
-                Duration.ofMillis(1));
+        TaskDispatcher dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(spill), DispatcherSettings.of(2).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(10)).withBatching(DispatcherSettings.Batching.on(Duration.ofMillis(1), this.pool.statistics()::receivedCount)), replies);
         try {
             java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.nativeOrder());
             for (int i = 0; i < count; i++) {
-                dispatcher.dispatch(null, 0, payload.putInt(0, i).array(), -1);
+                dispatcher.dispatch(new OutgoingTask(null, 0, null, payload.putInt(0, i).array(), -1));
             }
-            CompletableFuture<Object> last = dispatcher.call(null, 0, payload.putInt(0, count).array(), -1,
-                    Duration.ofSeconds(10));
+            CompletableFuture<Object> last = dispatcher.call(new OutgoingTask(null, 0, null, payload.putInt(0, count).array(), -1), Duration.ofSeconds(10));
             assertThat(last.get(10, TimeUnit.SECONDS)).isEqualTo(2 * count);
             assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         }
@@ -140,13 +140,13 @@ class WorkerPoolTest {
         CountDownLatch done = new CountDownLatch(3 * perWorker);
         ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
         TaskDispatcher dispatcher = start(IpcMode.MSGQUEUE, 3, (task) -> {
-            seen.add(task.workerId() + ":" + StandardCharsets.UTF_8.decode(task.payload()) + ":" + task.mtype());
+            seen.add(task.workerId() + ":" + StandardCharsets.UTF_8.decode(task.payload()) + ":" + task.delivery().get(SysVTransport.MTYPE));
             done.countDown();
             return null;
         });
         for (int i = 0; i < perWorker; i++) {
             for (int w = 0; w < 3; w++) {
-                dispatcher.dispatch(null, 0, Integer.toString(w).getBytes(StandardCharsets.UTF_8), w);
+                dispatcher.dispatch(new OutgoingTask(null, 0, null, Integer.toString(w).getBytes(StandardCharsets.UTF_8), w));
             }
         }
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
@@ -156,7 +156,7 @@ class WorkerPoolTest {
                 assertThat(parts[0]).isEqualTo(parts[1]);
                 assertThat(Long.parseLong(parts[2])).isEqualTo(Long.parseLong(parts[0]) + 2);
             });
-        assertThatThrownBy(() -> dispatcher.dispatch(null, 0, new byte[1], 3))
+        assertThatThrownBy(() -> dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[1], 3)))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker 3 does not exist");
     }
 
@@ -169,8 +169,8 @@ class WorkerPoolTest {
             }
             return text.toUpperCase();
         });
-        CompletableFuture<Object> ok = dispatcher.call(null, 0, "hello".getBytes(), -1, Duration.ofSeconds(5));
-        CompletableFuture<Object> bad = dispatcher.call(null, 0, "boom".getBytes(), -1, Duration.ofSeconds(5));
+        CompletableFuture<Object> ok = dispatcher.call(new OutgoingTask(null, 0, null, "hello".getBytes(), -1), Duration.ofSeconds(5));
+        CompletableFuture<Object> bad = dispatcher.call(new OutgoingTask(null, 0, null, "boom".getBytes(), -1), Duration.ofSeconds(5));
         assertThat(ok.get(5, TimeUnit.SECONDS)).isEqualTo("HELLO");
         assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
             .hasRootCauseMessage("boom!");
@@ -186,8 +186,8 @@ class WorkerPoolTest {
             done.countDown();
             return null;
         });
-        dispatcher.dispatch(null, 0, new byte[8179], -1);
-        dispatcher.dispatch(FrameEncoder.routeBytes("big"), 0, new byte[100_000], -1);
+        dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[8179], -1));
+        dispatcher.dispatch(new OutgoingTask(TaskName.of("big"), 0, null, new byte[100_000], -1));
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(sizes).containsExactly(8179, 100_000);
         try (var files = java.nio.file.Files.list(this.tmp)) {
@@ -204,10 +204,10 @@ class WorkerPoolTest {
             done.countDown();
             return null;
         });
-        dispatcher.dispatch(null, 0, "before".getBytes(), -1);
-        MessageBuffer raw = MessageBuffer.allocate(64);
+        dispatcher.dispatch(new OutgoingTask(null, 0, null, "before".getBytes(), -1));
+        FrameBuffer raw = FrameBuffer.allocate(64);
         this.queue.send(raw, 2, 5, true);
-        dispatcher.dispatch(null, 0, "after".getBytes(), -1);
+        dispatcher.dispatch(new OutgoingTask(null, 0, null, "after".getBytes(), -1));
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(seen).containsExactly("before", "after");
         assertThat(this.pool.statistics().rejectedCount(RejectReason.SHORT_HEADER)).isEqualTo(1);
@@ -222,13 +222,13 @@ class WorkerPoolTest {
             done.countDown();
             return null;
         });
-        MessageBuffer batch = MessageBuffer.allocate(256);
-        java.nio.ByteBuffer text = batch.text();
+        FrameBuffer batch = FrameBuffer.allocate(256);
+        java.nio.ByteBuffer text = batch.frame();
         int at = io.github.swooletask.wire.TaskFrame.HEADER_SIZE;
-        at = FrameEncoder.appendToBatch(text, at, 1, 0, 0, null, "first".getBytes(), 0, 5);
+        at = FrameEncoder.appendToBatch(text, at, task(null, null, "first".getBytes(), 0, 5), 1, 0, 0);
         // a frame whose length fits but whose flags carry a bit nobody knows
-        at = FrameEncoder.appendToBatch(text, at, 2, 0, 0x8000, null, "odd".getBytes(), 0, 3);
-        at = FrameEncoder.appendToBatch(text, at, 3, 0, 0, null, "third".getBytes(), 0, 5);
+        at = FrameEncoder.appendToBatch(text, at, task(null, null, "odd".getBytes(), 0, 3), 2, 0, 0x8000);
+        at = FrameEncoder.appendToBatch(text, at, task(null, null, "third".getBytes(), 0, 5), 3, 0, 0);
         FrameEncoder.putBatchHeader(text, at - io.github.swooletask.wire.TaskFrame.HEADER_SIZE);
         assertThat(this.queue.send(batch, 2, at, false)).isTrue();
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
@@ -247,7 +247,7 @@ class WorkerPoolTest {
         this.pool.pause();
         waitFor(() -> this.pool.pausedCount() == 2);
         for (int i = 0; i < 10; i++) {
-            dispatcher.dispatch(null, 0, new byte[] { 1 }, -1);
+            dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[] { 1 }, -1));
         }
         Thread.sleep(200);
         assertThat(this.queue.stats().messages()).isEqualTo(10);
@@ -263,7 +263,7 @@ class WorkerPoolTest {
             Thread.sleep(10_000);
             return null;
         });
-        int id = dispatcher.dispatch(null, 0, new byte[] { 1 }, -1);
+        int id = dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[] { 1 }, -1));
         assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
         StopReport report = this.pool.stop(Duration.ofMillis(200));
         assertThat(report.abandonedTaskIds()).isEqualTo(List.of(id));

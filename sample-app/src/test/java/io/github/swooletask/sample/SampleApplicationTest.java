@@ -22,7 +22,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.TaskTransport;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.unit.DataSize;
 
 import io.github.swooletask.dispatch.FullQueuePolicy;
@@ -14,8 +16,11 @@ import io.github.swooletask.transport.IpcMode;
 /**
  * Configuration of swoole-task ({@code swoole.task.*}).
  */
-@ConfigurationProperties("swoole.task")
+@ConfigurationProperties(SwooleTaskProperties.PREFIX)
 public class SwooleTaskProperties {
+
+    /** The prefix of every property. */
+    public static final String PREFIX = "swoole.task";
 
     /**
      * How tasks reach the task workers: 1 (unix-socket), 2 (msgqueue: each worker reads its own message type, so a
@@ -28,7 +33,7 @@ public class SwooleTaskProperties {
      * shutdown. Set: a persistent queue that survives restarts and that other programs can post to; every
      * application on a host needs its own key.
      */
-    private String messageQueueKey;
+    private @Nullable String messageQueueKey;
 
     /**
      * Permission bits, in octal, for the message queue (or the Unix socket) when it is created. 0600 lets only this
@@ -40,7 +45,7 @@ public class SwooleTaskProperties {
      * Byte capacity (msg_qbytes) to set on the message queue at startup. Unset: keep the kernel's default
      * (kernel.msgmnb). Raising it above kernel.msgmnb needs CAP_SYS_RESOURCE.
      */
-    private DataSize messageQueueCapacity;
+    private @Nullable DataSize messageQueueCapacity;
 
     /**
      * Message type of task worker 0 in ipc-mode 2 (worker i reads offset + i), and of every task this application
@@ -59,7 +64,7 @@ public class SwooleTaskProperties {
     private Path tmpdir = Path.of("/tmp");
 
     /** Unix socket path for ipc-mode 1. Default: swoole-task.sock in tmpdir. */
-    private Path socketPath;
+    private @Nullable Path socketPath;
 
     /** Bytes of tasks buffered in memory in ipc-mode 1 before producers block. */
     private DataSize socketBufferSize = DataSize.ofMegabytes(1);
@@ -108,11 +113,11 @@ public class SwooleTaskProperties {
         this.ipcMode = ipcMode;
     }
 
-    public String getMessageQueueKey() {
+    public @Nullable String getMessageQueueKey() {
         return this.messageQueueKey;
     }
 
-    public void setMessageQueueKey(String messageQueueKey) {
+    public void setMessageQueueKey(@Nullable String messageQueueKey) {
         this.messageQueueKey = messageQueueKey;
     }
 
@@ -124,11 +129,11 @@ public class SwooleTaskProperties {
         this.messageQueuePerms = messageQueuePerms;
     }
 
-    public DataSize getMessageQueueCapacity() {
+    public @Nullable DataSize getMessageQueueCapacity() {
         return this.messageQueueCapacity;
     }
 
-    public void setMessageQueueCapacity(DataSize messageQueueCapacity) {
+    public void setMessageQueueCapacity(@Nullable DataSize messageQueueCapacity) {
         this.messageQueueCapacity = messageQueueCapacity;
     }
 
@@ -156,11 +161,11 @@ public class SwooleTaskProperties {
         this.tmpdir = tmpdir;
     }
 
-    public Path getSocketPath() {
+    public @Nullable Path getSocketPath() {
         return this.socketPath;
     }
 
-    public void setSocketPath(Path socketPath) {
+    public void setSocketPath(@Nullable Path socketPath) {
         this.socketPath = socketPath;
     }
 
@@ -248,8 +253,17 @@ public class SwooleTaskProperties {
         return this.deadLetter;
     }
 
+    /** The worker count, checked. */
+    public int resolvedWorkerNum() {
+        if (this.workerNum < 1) {
+            throw new InvalidConfigurationPropertyValueException(PREFIX + ".worker-num", this.workerNum,
+                    "swoole.task.worker-num must be at least 1, was " + this.workerNum);
+        }
+        return this.workerNum;
+    }
+
     /** The queue key as a number, or null for a private queue. */
-    public Integer resolvedKey() {
+    public @Nullable Integer resolvedKey() {
         if (this.messageQueueKey == null || this.messageQueueKey.isBlank()) {
             return null;
         }
@@ -260,12 +274,13 @@ public class SwooleTaskProperties {
                     : Long.parseLong(text);
         }
         catch (NumberFormatException ex) {
-            throw new IllegalArgumentException("swoole.task.message-queue-key '" + text
-                    + "' is not a decimal or 0x-hex number");
+            throw new InvalidConfigurationPropertyValueException(PREFIX + ".message-queue-key", text,
+                    "message-queue-key '" + text + "' is not a decimal or 0x-hex number");
         }
         if (value == 0 || value < Integer.MIN_VALUE || value > 0xFFFFFFFFL) {
-            throw new IllegalArgumentException("swoole.task.message-queue-key '" + text + "' must be a non-zero"
-                    + " 32-bit value (0 is IPC_PRIVATE: leave the key unset for a private queue)");
+            throw new InvalidConfigurationPropertyValueException(PREFIX + ".message-queue-key", text,
+                    "message-queue-key '" + text + "' must be a non-zero 32-bit value (0 is IPC_PRIVATE: leave the key"
+                            + " unset for a private queue)");
         }
         return (int) value;
     }
@@ -281,8 +296,8 @@ public class SwooleTaskProperties {
             return perms;
         }
         catch (NumberFormatException ex) {
-            throw new IllegalArgumentException("swoole.task.message-queue-perms '" + text
-                    + "' is not octal permission bits such as 0600");
+            throw new InvalidConfigurationPropertyValueException(PREFIX + ".message-queue-perms", text,
+                    "message-queue-perms '" + text + "' is not octal permission bits such as 0600");
         }
     }
 

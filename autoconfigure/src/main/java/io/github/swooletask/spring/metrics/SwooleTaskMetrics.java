@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.github.swooletask.dispatch.DispatchStatistics;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.TaskExecutionListener;
-import io.github.swooletask.spring.TaskHandlerMethod;
+import io.github.swooletask.spring.handler.TaskHandlerMethod;
 import io.github.swooletask.transport.QueueStatus;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.RejectReason;

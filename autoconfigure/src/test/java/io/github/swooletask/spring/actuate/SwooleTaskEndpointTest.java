@@ -39,7 +39,7 @@ import tools.jackson.databind.JsonNode;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.actuate.SwooleTaskEndpoint.SwooleTaskDescriptor;
+import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.SwooleTaskDescriptor;
 import io.github.swooletask.spring.metrics.SwooleTaskTestSupport;
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.sysv.MessageQueue;

@@ -21,7 +21,7 @@ import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.metrics.SwooleTaskTestSupport;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
 

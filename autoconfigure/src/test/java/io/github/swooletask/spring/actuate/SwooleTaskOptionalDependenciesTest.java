@@ -17,7 +17,7 @@ import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.metrics.SwooleTaskMetrics;
-import io.github.swooletask.spring.metrics.SwooleTaskMetricsAutoConfiguration;
+import io.github.swooletask.spring.autoconfigure.metrics.SwooleTaskMetricsAutoConfiguration;
 import io.github.swooletask.spring.metrics.SwooleTaskTestSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;

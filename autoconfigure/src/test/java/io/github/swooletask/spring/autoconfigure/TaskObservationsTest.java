@@ -16,7 +16,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
-import io.github.swooletask.spring.TaskObservations;
+import io.github.swooletask.spring.observation.TaskObservations;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.wire.TaskFlags;
 

@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskHandler;
-import io.github.swooletask.spring.TaskHandlerInvoker;
+import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.worker.TaskWorkerPool;

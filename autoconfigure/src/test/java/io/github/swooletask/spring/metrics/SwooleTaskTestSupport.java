@@ -16,12 +16,12 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConf
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 
-import io.github.swooletask.spring.actuate.SwooleTaskEndpointAutoConfiguration;
-import io.github.swooletask.spring.actuate.SwooleTaskHealthAutoConfiguration;
+import io.github.swooletask.spring.autoconfigure.endpoint.SwooleTaskEndpointAutoConfiguration;
+import io.github.swooletask.spring.autoconfigure.health.SwooleTaskHealthContributorAutoConfiguration;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.SpillFiles;

@@ -18,7 +18,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.TaskWorkerLifecycle;
+import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.sysv.QueueStats;
 import io.github.swooletask.transport.QueueFullException;
 import io.github.swooletask.worker.TaskWorkerPool;

@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.TaskWorkerLifecycle;
+import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.sysv.MessageQueue;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerState;
 

@@ -17,9 +17,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
-import io.github.swooletask.sysv.MessageBuffer;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
-import io.github.swooletask.transport.SysVTransport;
+import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.TaskTransport;
 
 import static org.assertj.core.api.Assertions.fail;

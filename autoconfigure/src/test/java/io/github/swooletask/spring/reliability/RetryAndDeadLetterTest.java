@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-import io.github.swooletask.spring.DeadLetterDirectoryRecoverer;
+import io.github.swooletask.spring.retry.DeadLetterDirectoryRecoverer;
 import io.github.swooletask.spring.FailedTask;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.TaskWorkerLifecycle;
+import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;

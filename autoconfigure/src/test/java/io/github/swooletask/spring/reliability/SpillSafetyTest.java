@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.TaskWorkerLifecycle;
+import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;

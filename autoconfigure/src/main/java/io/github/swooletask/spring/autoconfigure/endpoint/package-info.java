@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the {@code swooletask} actuator endpoint.
+ */
+@NullMarked
+package io.github.swooletask.spring.autoconfigure.endpoint;
+
+import org.jspecify.annotations.NullMarked;

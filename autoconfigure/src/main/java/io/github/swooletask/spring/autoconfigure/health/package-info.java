@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the {@code swooleTask} health contributor.
+ */
+@NullMarked
+package io.github.swooletask.spring.autoconfigure.health;
+
+import org.jspecify.annotations.NullMarked;

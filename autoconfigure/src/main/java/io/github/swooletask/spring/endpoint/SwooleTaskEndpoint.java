@@ -1,0 +1,184 @@
+package io.github.swooletask.spring.endpoint;
+
+import java.util.Locale;
+import java.util.Objects;
+
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+import io.github.swooletask.dispatch.DispatchStatistics;
+import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.sysv.KernelLimits;
+import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.transport.QueueStatus;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.worker.TaskWorkerPool;
+import io.github.swooletask.worker.WorkerStatistics;
+
+/**
+ * The {@code swooletask} actuator endpoint. {@code GET /actuator/swooletask} describes the queue, the workers, the
+ * totals and the kernel's message queue limits. Read-only by default; with
+ * {@code management.endpoint.swooletask.access=unrestricted} an operator can also pause or resume the workers
+ * ({@code POST /actuator/swooletask/pause}, {@code .../resume}) and purge the queue
+ * ({@code DELETE /actuator/swooletask}).
+ */
+@Endpoint(id = "swooletask", defaultAccess = Access.READ_ONLY)
+public class SwooleTaskEndpoint {
+
+    private final TaskTransport transport;
+
+    private final TaskWorkerPool pool;
+
+    private final TaskDispatcher dispatcher;
+
+    public SwooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher) {
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+    }
+
+    /** The queue, workers, totals and kernel limits; the queue fields are absent, with an error, if unreadable. */
+    @ReadOperation
+    public SwooleTaskDescriptor describe() {
+        Mode mode = Mode.of(this.transport.mode());
+        Workers workers = workers();
+        DispatchStatistics dispatched = this.dispatcher.statistics();
+        WorkerStatistics statistics = this.pool.statistics();
+        Totals totals = new Totals(dispatched.queuedCount(), statistics.processedCount(), statistics.failedCount(),
+                statistics.rejectedCount());
+        KernelLimits limits = KernelLimits.read();
+        Kernel kernel = new Kernel(limits.msgmax(), limits.msgmnb(), limits.msgmni());
+        QueueStatus status;
+        try {
+            status = this.transport.status();
+        }
+        catch (RuntimeException ex) {
+            return new SwooleTaskDescriptor(mode, null, null, null, null, null, null, null, null, workers, totals,
+                    kernel, String.valueOf(ex.getMessage()));
+        }
+        return new SwooleTaskDescriptor(mode, status.key(), status.queueId(), status.permissions(), status.depth(),
+                status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(), workers, totals,
+                kernel, null);
+    }
+
+    /**
+     * Pauses the workers (they finish the task in hand and take no more) or resumes them.
+     * @param action {@code pause} or {@code resume}
+     */
+    @WriteOperation
+    public WorkersControl control(@Selector String action) {
+        String verb = (action != null) ? action.trim().toLowerCase(Locale.ROOT) : "";
+        switch (verb) {
+            case "pause" -> this.pool.pause();
+            case "resume" -> this.pool.resume();
+            default -> throw new InvalidEndpointRequestException("Unknown action '" + action
+                    + "': use pause or resume", "Unknown action; use pause or resume");
+        }
+        return new WorkersControl(verb, this.pool.isPaused(), workers());
+    }
+
+    /** Removes every task waiting in the queue; they are lost. */
+    @DeleteOperation
+    public PurgeResult purge() {
+        return new PurgeResult(this.transport.purge());
+    }
+
+    private Workers workers() {
+        return new Workers(this.pool.size(), this.pool.activeCount(), this.pool.pausedCount(), this.pool.deadCount(),
+                this.pool.isRunning(), this.pool.isPaused());
+    }
+
+    /**
+     * What {@code GET /actuator/swooletask} returns.
+     *
+     * @param mode the IPC mode
+     * @param key the queue key in hex, {@code private}, or the socket path in mode 1
+     * @param queueId the kernel's queue id (-1 in mode 1)
+     * @param permissions octal permission bits
+     * @param depth tasks waiting
+     * @param bytes bytes waiting
+     * @param capacity byte capacity
+     * @param lastSenderPid pid of the last sender
+     * @param lastReceiverPid pid of the last receiver
+     * @param workers the task workers
+     * @param totals totals since start
+     * @param kernel the kernel's message queue limits (-1 when unreadable)
+     * @param error why the queue's state could not be read, null when it could
+     */
+    public record SwooleTaskDescriptor(Mode mode, String key, Integer queueId, String permissions, Long depth,
+            Long bytes, Long capacity, Integer lastSenderPid, Integer lastReceiverPid, Workers workers, Totals totals,
+            Kernel kernel, String error) implements OperationResponseBody {
+    }
+
+    /**
+     * The IPC mode by number and name.
+     *
+     * @param number 1, 2 or 3
+     * @param name {@code unix-socket}, {@code msgqueue} or {@code msgqueue-preemptive}
+     */
+    public record Mode(int number, String name) {
+
+        static Mode of(IpcMode mode) {
+            return new Mode(mode.number(), mode.label());
+        }
+    }
+
+    /**
+     * The task workers.
+     *
+     * @param total workers in the pool
+     * @param active workers running a handler
+     * @param paused workers parked by a pause
+     * @param dead workers ended by an unexpected error
+     * @param running whether the pool is started and not stopping
+     * @param pauseRequested whether a pause is in force
+     */
+    public record Workers(int total, int active, int paused, int dead, boolean running, boolean pauseRequested) {
+    }
+
+    /**
+     * Totals since start.
+     *
+     * @param dispatched tasks this application put on the queue
+     * @param processed tasks whose handler returned normally
+     * @param failed tasks whose handler failed every attempt
+     * @param rejected messages that could not become a task
+     */
+    public record Totals(long dispatched, long processed, long failed, long rejected) {
+    }
+
+    /**
+     * The kernel's System V message queue limits.
+     *
+     * @param msgmax largest message in bytes
+     * @param msgmnb default byte capacity of a new queue
+     * @param msgmni most queues on the system
+     */
+    public record Kernel(long msgmax, long msgmnb, long msgmni) {
+    }
+
+    /**
+     * The result of a pause or resume.
+     *
+     * @param action what was done
+     * @param pauseRequested whether a pause is now in force
+     * @param workers the workers right after the action (paused ones park as they finish their task)
+     */
+    public record WorkersControl(String action, boolean pauseRequested, Workers workers)
+            implements OperationResponseBody {
+    }
+
+    /**
+     * The result of a purge.
+     *
+     * @param removed messages removed from the queue
+     */
+    public record PurgeResult(long removed) implements OperationResponseBody {
+    }
+}

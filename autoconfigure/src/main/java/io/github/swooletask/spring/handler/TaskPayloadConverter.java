@@ -1,0 +1,136 @@
+package io.github.swooletask.spring.handler;
+
+import java.lang.reflect.Type;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JavaType;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.github.swooletask.php.PhpSerializeException;
+import io.github.swooletask.php.PhpUnserializer;
+import io.github.swooletask.wire.DecodedTask;
+import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.RejectReason;
+import io.github.swooletask.wire.TaskFlags;
+
+/**
+ * Turns payloads into bytes for dispatch and back into handler arguments.
+ *
+ * <p>Outbound: a {@code String} travels as raw UTF-8 and a {@code byte[]} as is (so PHP consumers could read them
+ * too); any other object travels as JSON under the {@link TaskFlags#JSON} flag.
+ *
+ * <p>Inbound, by parameter type: {@code byte[]} gets the raw bytes, {@link ByteBuffer} a read-only view valid
+ * during the call; {@code String} the UTF-8 text (or the string of SERIALIZE data); {@code Object} whatever the
+ * payload decodes to (PHP {@code serialize()} data to {@code Map}/{@code List}/scalars, JSON likewise, plain text
+ * to {@code String}); any other type is read by Jackson from JSON, or converted from decoded PHP data. A payload
+ * that cannot become the declared type is rejected with {@link RejectReason#BAD_PAYLOAD}.
+ */
+public final class TaskPayloadConverter {
+
+    private final JsonMapper jsonMapper;
+
+    /** One strict UTF-8 decoder per worker thread, reset for each payload. */
+    private static final ThreadLocal<java.nio.charset.CharsetDecoder> UTF8 = ThreadLocal.withInitial(
+            () -> StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT));
+
+    public TaskPayloadConverter(JsonMapper jsonMapper) {
+        this.jsonMapper = jsonMapper;
+    }
+
+    public JsonMapper jsonMapper() {
+        return this.jsonMapper;
+    }
+
+    /** The flag bits a payload travels with. */
+    public int flagsFor(Object payload) {
+        return (payload instanceof String || payload instanceof byte[]) ? 0 : TaskFlags.JSON;
+    }
+
+    /** The bytes a payload travels as. */
+    public byte[] toBytes(Object payload) {
+        if (payload instanceof String text) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+        if (payload instanceof byte[] bytes) {
+            return bytes;
+        }
+        try {
+            return this.jsonMapper.writeValueAsBytes(payload);
+        }
+        catch (JacksonException ex) {
+            throw new IllegalArgumentException("cannot write the task payload of type " + payload.getClass().getName()
+                    + " as JSON: " + ex.getOriginalMessage(), ex);
+        }
+    }
+
+    /** The Jackson type for a parameter, resolved once per handler. */
+    public JavaType javaType(Type type) {
+        return this.jsonMapper.getTypeFactory().constructType(type);
+    }
+
+    /** Converts the task's payload into an argument of the given type. */
+    public Object fromPayload(DecodedTask task, JavaType type) throws FrameRejectedException {
+        Class<?> raw = type.getRawClass();
+        if (raw == byte[].class) {
+            return task.payloadBytes();
+        }
+        if (raw == ByteBuffer.class) {
+            return task.readOnlyPayload();
+        }
+        int flags = task.flags();
+        if ((flags & TaskFlags.SERIALIZE) != 0) {
+            Object value = unserialize(task);
+            if (raw == Object.class || (raw.isInstance(value) && !type.isContainerType())) {
+                return value;
+            }
+            return convert(task, value, type);
+        }
+        if (raw == String.class) {
+            return text(task);
+        }
+        if (raw == Object.class && (flags & TaskFlags.JSON) == 0) {
+            return text(task);
+        }
+        try {
+            return this.jsonMapper.readValue(task.payloadBytes(), type);
+        }
+        catch (JacksonException ex) {
+            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId() + ": payload is not"
+                    + " JSON for " + type.toCanonical() + ": " + ex.getOriginalMessage());
+        }
+    }
+
+    private Object unserialize(DecodedTask task) throws FrameRejectedException {
+        try {
+            return PhpUnserializer.read(task.payload());
+        }
+        catch (PhpSerializeException ex) {
+            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId() + ": " + ex.getMessage());
+        }
+    }
+
+    private Object convert(DecodedTask task, Object value, JavaType type) throws FrameRejectedException {
+        try {
+            return this.jsonMapper.convertValue(value, type);
+        }
+        catch (JacksonException | IllegalArgumentException ex) {
+            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()
+                    + ": PHP data cannot become " + type.toCanonical() + ": " + ex.getMessage());
+        }
+    }
+
+    private static String text(DecodedTask task) throws FrameRejectedException {
+        try {
+            return UTF8.get().reset().decode(task.readOnlyPayload()).toString();
+        }
+        catch (CharacterCodingException ex) {
+            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()
+                    + ": payload is not valid UTF-8 text");
+        }
+    }
+}

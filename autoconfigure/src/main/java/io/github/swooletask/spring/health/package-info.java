@@ -1,0 +1,7 @@
+/**
+ * The {@code swooleTask} health indicator.
+ */
+@NullMarked
+package io.github.swooletask.spring.health;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,69 @@
+package io.github.swooletask.dispatch;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Whether the queue holds enough of a dispatcher's messages that a task sent now would wait anyway: the messages
+ * sent minus those the workers took, against a threshold. Messages that will never be received (lost with a removed
+ * queue, taken by another consumer) would keep that estimate high for good, so at most once per check interval a
+ * claimed backlog is checked against the queue's real depth: when the queue is empty and the workers took nothing
+ * since the last check, the estimate is written off. Pure apart from the depth probe it is given; thread-safe
+ * (racing updates only delay a write-off).
+ */
+final class BacklogEstimate {
+
+    private final long threshold;
+
+    private final long checkIntervalNanos;
+
+    /** Messages sent that will never be received. */
+    private volatile long lost;
+
+    private volatile long checkedAt;
+
+    private volatile long receivedAtCheck = -1;
+
+    /**
+     * @param threshold messages waiting from which a backlog is claimed
+     * @param checkIntervalNanos least time between two checks of the real depth
+     */
+    BacklogEstimate(long threshold, long checkIntervalNanos) {
+        this.threshold = threshold;
+        this.checkIntervalNanos = checkIntervalNanos;
+    }
+
+    /** The threshold for {@code workers} workers: twice their number, at least 2. */
+    static long thresholdFor(int workers) {
+        return Math.max(2, 2L * workers);
+    }
+
+    /**
+     * @param sent messages this dispatcher sent so far
+     * @param received messages the workers took so far
+     * @param nowNanos the time now ({@link System#nanoTime()})
+     * @param depth reads the queue's real depth (messages); its failure means no backlog
+     */
+    boolean hasBacklog(long sent, long received, long nowNanos, LongSupplier depth) {
+        long estimate = sent - received - this.lost;
+        if (estimate < this.threshold) {
+            return false;
+        }
+        if (nowNanos - this.checkedAt > this.checkIntervalNanos) {
+            this.checkedAt = nowNanos;
+            boolean idle = received == this.receivedAtCheck;
+            this.receivedAtCheck = received;
+            if (idle) {
+                try {
+                    if (depth.getAsLong() == 0) {
+                        this.lost += estimate;
+                        return false;
+                    }
+                }
+                catch (RuntimeException ex) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}

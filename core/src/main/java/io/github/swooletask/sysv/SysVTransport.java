@@ -1,0 +1,206 @@
+package io.github.swooletask.sysv;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.swooletask.concurrent.BackoffIdleStrategy;
+import io.github.swooletask.concurrent.IdleStrategy;
+import io.github.swooletask.transport.FrameBuffer;
+import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.transport.QueueStatus;
+import io.github.swooletask.transport.TaskReceiver;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.TaskFrame;
+
+/**
+ * Modes 2 and 3 over one System V message queue. In mode 2 worker {@code i} reads message type
+ * {@code mtypeOffset + i}; in mode 3 every worker reads any type and Java dispatchers send type {@code mtypeOffset}.
+ * With the default offset 2 the reference PHP client ({@code msg_send($q, 2, ...)}) reaches worker 0 in mode 2.
+ * A queue removed under the running app is created again (with a WARN) and work goes on. Each received frame's
+ * {@value #MTYPE} is in its {@link TaskReceiver#delivery()}.
+ */
+public final class SysVTransport implements TaskTransport {
+
+    /** The delivery attribute that holds the message type a frame arrived with. */
+    public static final String MTYPE = "mtype";
+
+    private static final Logger logger = LoggerFactory.getLogger(SysVTransport.class);
+
+    /** How long a wake-up frame waits for room in a full queue, in 1 ms steps. */
+    private static final int WAKE_ATTEMPTS = 1000;
+
+    private static final IdleStrategy WAKE_IDLE = BackoffIdleStrategy.parking(Duration.ofMillis(1));
+
+    private final MessageQueue queue;
+
+    private final IpcMode mode;
+
+    private final long mtypeOffset;
+
+    private final ThreadLocal<FrameBuffer> wakeBuffers = ThreadLocal
+        .withInitial(() -> FrameBuffer.allocate(TaskFrame.HEADER_SIZE));
+
+    private volatile boolean closed;
+
+    /**
+     * @param queue the queue, private or keyed
+     * @param mode {@link IpcMode#MSGQUEUE} or {@link IpcMode#MSGQUEUE_PREEMPTIVE}
+     * @param mtypeOffset the message type of worker 0 in mode 2, and of every Java-dispatched task in mode 3 (at least 1)
+     */
+    public SysVTransport(MessageQueue queue, IpcMode mode, long mtypeOffset) {
+        if (!mode.usesMessageQueue()) {
+            throw new IllegalArgumentException("SysVTransport serves modes 2 and 3, not " + mode);
+        }
+        if (mtypeOffset < 1) {
+            throw new IllegalArgumentException("the message type offset must be at least 1, was " + mtypeOffset);
+        }
+        this.queue = queue;
+        this.mode = mode;
+        this.mtypeOffset = mtypeOffset;
+    }
+
+    @Override
+    public IpcMode mode() {
+        return this.mode;
+    }
+
+    /** The queue handle. */
+    public MessageQueue queue() {
+        return this.queue;
+    }
+
+    /** The message type worker {@code workerId} reads in mode 2. */
+    public long mtypeOf(int workerId) {
+        return this.mtypeOffset + Math.max(workerId, 0);
+    }
+
+    @Override
+    public TaskReceiver receiver(int workerId) {
+        return new Receiver((this.mode == IpcMode.MSGQUEUE) ? mtypeOf(workerId) : 0);
+    }
+
+    @Override
+    public boolean send(FrameBuffer buffer, int length, int workerId, boolean wait) {
+        long mtype = sendType(workerId);
+        while (true) {
+            try {
+                return this.queue.send(buffer, mtype, length, wait);
+            }
+            catch (QueueRemovedException ex) {
+                if (this.closed) {
+                    throw ex;
+                }
+                recreate(ex);
+            }
+        }
+    }
+
+    private long sendType(int workerId) {
+        return (this.mode == IpcMode.MSGQUEUE) ? mtypeOf(workerId) : this.mtypeOffset;
+    }
+
+    @Override
+    public void wake(int workerId) {
+        FrameBuffer buffer = this.wakeBuffers.get();
+        int length = FrameEncoder.encodeWake(buffer.frame());
+        long mtype = sendType(workerId);
+        try {
+            // a full queue may hold only other workers' tasks: wait a little for room rather than leave one asleep
+            for (int attempt = 0; !this.queue.send(buffer, mtype, length, false); attempt++) {
+                if (attempt == WAKE_ATTEMPTS) {
+                    logger.warn("Could not wake task worker {} within 1 s: queue {} is full", workerId, this.queue);
+                    return;
+                }
+                WAKE_IDLE.idle(attempt);
+            }
+        }
+        catch (QueueRemovedException ex) {
+            // a blocked receiver saw the removal too and returns by itself
+        }
+    }
+
+    @Override
+    public QueueStatus status() {
+        QueueStats stats = this.queue.stats();
+        return new QueueStatus(this.mode, this.queue.isPrivate() ? "private" : this.queue.keyHex(), this.queue.id(),
+                stats.modeOctal(), stats.messages(), stats.bytes(), stats.capacity(), stats.lastSenderPid(),
+                stats.lastReceiverPid());
+    }
+
+    @Override
+    public long purge() {
+        FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+        long removed = 0;
+        while (this.queue.receive(buffer, 0, false) >= 0) {
+            removed++;
+        }
+        return removed;
+    }
+
+    private synchronized void recreate(QueueRemovedException cause) {
+        if (this.queue.exists()) {
+            // another thread recreated it, or it was never gone: a repeated failure is not a removal
+            if (this.queue.id() == cause.queueId()) {
+                throw new MessageQueueException(cause.getMessage().replace("was removed", "failed")
+                        + "; the queue still exists, so this is not a removal", cause.errno());
+            }
+            return;
+        }
+        int id = this.queue.recreate();
+        logger.warn("Task queue was removed while in use ({}); created it again as id {}: messages that were in it"
+                + " are gone", cause.getMessage(), id);
+    }
+
+    @Override
+    public void close() {
+        this.closed = true;
+        if (this.queue.isPrivate()) {
+            this.queue.remove();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SysVTransport[" + this.queue + ", mode " + this.mode.number() + "]";
+    }
+
+    /** One worker's receiver: its message type (0 = any) and the type of the frame it took last. */
+    private final class Receiver implements TaskReceiver {
+
+        private final long msgtyp;
+
+        private long lastType;
+
+        Receiver(long msgtyp) {
+            this.msgtyp = msgtyp;
+        }
+
+        @Override
+        public int receive(FrameBuffer buffer) {
+            SysVTransport transport = SysVTransport.this;
+            while (!transport.closed) {
+                try {
+                    int length = transport.queue.receive(buffer, this.msgtyp, true);
+                    this.lastType = MessageQueue.messageType(buffer);
+                    return length;
+                }
+                catch (QueueRemovedException ex) {
+                    if (transport.closed) {
+                        return CLOSED;
+                    }
+                    transport.recreate(ex);
+                }
+            }
+            return CLOSED;
+        }
+
+        @Override
+        public Map<String, Object> delivery() {
+            return Map.of(MTYPE, this.lastType);
+        }
+    }
+}
