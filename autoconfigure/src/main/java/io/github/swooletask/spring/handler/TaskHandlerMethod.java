@@ -5,7 +5,6 @@ import java.lang.reflect.Method;
 
 import org.springframework.core.MethodParameter;
 import org.springframework.util.ReflectionUtils;
-
 import tools.jackson.databind.JavaType;
 
 import io.github.swooletask.spring.TaskContext;

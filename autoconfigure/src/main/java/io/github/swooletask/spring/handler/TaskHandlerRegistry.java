@@ -3,6 +3,7 @@ package io.github.swooletask.spring.handler;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,7 +37,7 @@ public final class TaskHandlerRegistry {
     /** Every handler in registration order. */
     public Collection<TaskHandlerMethod> handlers() {
         synchronized (this.ordered) {
-            return java.util.List.copyOf(this.ordered.values());
+            return List.copyOf(this.ordered.values());
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.swooletask.spring.handler;
 import java.lang.reflect.Type;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
@@ -34,7 +35,7 @@ public final class TaskPayloadConverter {
     private final JsonMapper jsonMapper;
 
     /** One strict UTF-8 decoder per worker thread, reset for each payload. */
-    private static final ThreadLocal<java.nio.charset.CharsetDecoder> UTF8 = ThreadLocal.withInitial(
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(
             () -> StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT));
 

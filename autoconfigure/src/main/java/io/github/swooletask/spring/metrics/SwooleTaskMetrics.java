@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.metrics;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -139,7 +140,7 @@ public final class SwooleTaskMetrics implements MeterBinder, TaskExecutionListen
 
         synchronized (this) {
             ExecutionTimers[] current = this.timers;
-            ExecutionTimers[] next = java.util.Arrays.copyOf(current, current.length + 1);
+            ExecutionTimers[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = new ExecutionTimers(registry);
             this.timers = next;
         }

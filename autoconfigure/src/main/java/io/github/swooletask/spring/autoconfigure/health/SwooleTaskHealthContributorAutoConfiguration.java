@@ -8,9 +8,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
 
+import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.health.SwooleTaskHealthIndicator;
 import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
-import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
 
