@@ -2,6 +2,7 @@ package io.github.swooletask.bench;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.sysv.KernelLimits;
+import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
@@ -94,7 +97,7 @@ final class SwooleRun {
     private static RunResult dispatchFromJava(BenchOptions options, TaskTemplate template, TaskWorkerPool pool,
             TaskCounter counter, long msgmnb) throws InterruptedException {
         byte[] payload = new byte[options.payload()];
-        java.util.Arrays.fill(payload, (byte) 0xAB);
+        Arrays.fill(payload, (byte) 0xAB);
         ProducerThreads.Dispatch dispatch = () -> template.dispatch(payload);
 
         counter.expect(options.warmup(), options.payload());
@@ -157,13 +160,13 @@ final class SwooleRun {
                 programs.producerCommand(kind, key, options.payload(), options.tasks()))) {
             producer.await(producerTimeout(options.tasks()));
         }
-        long queued = context.getBean(io.github.swooletask.transport.TaskTransport.class).status().depth();
+        long queued = context.getBean(TaskTransport.class).status().depth();
         if (queued != options.tasks()) {
             throw new IllegalStateException("the backlog holds " + queued + " messages, expected " + options.tasks()
                     + ": raise kernel.msgmnb so the queue can hold them");
         }
         long start = System.nanoTime();
-        context.getBean(io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle.class).start();
+        context.getBean(TaskWorkerLifecycle.class).start();
         counter.awaitPhase(STALL_SECONDS, "swoole-task draining a backlog of " + queued);
         double seconds = (counter.lastNanos() - start) / 1e9;
         return new RunResult("swoole-task drains backlog", Integer.toString(options.mode()), options.payload(),

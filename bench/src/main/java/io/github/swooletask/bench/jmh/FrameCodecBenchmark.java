@@ -22,6 +22,7 @@ import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
@@ -55,6 +56,8 @@ public class FrameCodecBenchmark {
 
     private byte[] payload;
 
+    private OutgoingTask outgoing;
+
     private int taskId;
 
     @Setup
@@ -62,35 +65,33 @@ public class FrameCodecBenchmark {
         SpillFiles spillFiles = new SpillFiles(Path.of(System.getProperty("java.io.tmpdir")), 16L << 20);
         this.encoder = new FrameEncoder(spillFiles);
         this.decoder = new FrameDecoder(spillFiles);
-        this.sendText = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE).text();
-        this.receiveText = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).text();
+        this.sendText = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE).frame();
+        this.receiveText = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
         this.payload = new byte[this.payloadSize];
         Arrays.fill(this.payload, (byte) 0xAB);
-        this.receiveLength = this.encoder.encode(this.receiveText, 1, 7, TaskFlags.NONBLOCK, null, this.payload, 0,
-                this.payload.length);
-        this.task.arrivedAt(0, 2);
+        this.outgoing = OutgoingTask.of(0, this.payload);
+        this.receiveLength = this.encoder.encode(this.receiveText, this.outgoing, 1, 7, TaskFlags.NONBLOCK);
+        
     }
 
     /** Dispatcher side: header plus payload copy into the native send buffer. */
     @Benchmark
     public int encode() {
-        return this.encoder.encode(this.sendText, ++this.taskId, 7, TaskFlags.NONBLOCK, null, this.payload, 0,
-                this.payload.length);
+        return this.encoder.encode(this.sendText, this.outgoing, ++this.taskId, 7, TaskFlags.NONBLOCK);
     }
 
     /** Worker side: header checks and the payload view over the native receive buffer. */
     @Benchmark
     public ByteBuffer decode() throws FrameRejectedException {
-        this.decoder.decode(this.receiveText, 0, this.receiveLength, false, this.task);
+        this.decoder.decode(this.receiveText, this.receiveLength, this.task);
         return this.task.payload();
     }
 
     /** Both, on one buffer. */
     @Benchmark
     public ByteBuffer encodeThenDecode() throws FrameRejectedException {
-        int length = this.encoder.encode(this.sendText, ++this.taskId, 7, TaskFlags.NONBLOCK, null, this.payload, 0,
-                this.payload.length);
-        this.decoder.decode(this.sendText, 0, length, false, this.task);
+        int length = this.encoder.encode(this.sendText, this.outgoing, ++this.taskId, 7, TaskFlags.NONBLOCK);
+        this.decoder.decode(this.sendText, length, this.task);
         return this.task.payload();
     }
 }

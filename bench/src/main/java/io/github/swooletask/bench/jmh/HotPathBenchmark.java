@@ -21,23 +21,23 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
-
 import tools.jackson.databind.json.JsonMapper;
 
+import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
-import io.github.swooletask.spring.retry.RetryBackoff;
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
-import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.transport.FrameBuffer;
+import io.github.swooletask.spring.retry.RetryBackoff;
 import io.github.swooletask.sysv.MessageQueue;
-import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.sysv.SysVTransport;
+import io.github.swooletask.transport.FrameBuffer;
+import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.TaskReceiver;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
@@ -78,7 +78,7 @@ public class HotPathBenchmark {
 
     private FrameDecoder decoder;
 
-    private final MessageBuffer buffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+    private final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
 
     private final DecodedTask task = new DecodedTask();
 
@@ -117,8 +117,8 @@ public class HotPathBenchmark {
         SysVTransport transport = new SysVTransport(this.queue, IpcMode.MSGQUEUE_PREEMPTIVE, 2);
         SpillFiles spillFiles = new SpillFiles(Path.of(System.getProperty("java.io.tmpdir")), 16L << 20);
         TaskReplies replies = new TaskReplies();
-        TaskDispatcher dispatcher = new TaskDispatcher(transport, new FrameEncoder(spillFiles), null, 1,
-                FullQueuePolicy.BLOCK, Duration.ofSeconds(10), replies);
+        TaskDispatcher dispatcher = new TaskDispatcher(transport, new FrameEncoder(spillFiles),
+                DispatcherSettings.of(1).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(10)), replies);
         TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
         this.template = new TaskTemplate(dispatcher, converter, Duration.ofSeconds(30));
         TaskHandlerRegistry registry = new TaskHandlerRegistry();
@@ -137,8 +137,7 @@ public class HotPathBenchmark {
         this.template.dispatch(this.payload);
         int length = this.receiver.receive(this.buffer);
         this.decoded = new DecodedTask();
-        this.decoded.arrivedAt(0, this.buffer.mtype());
-        new FrameDecoder(spillFiles).decode(this.buffer.text(), 0, length, false, this.decoded);
+                new FrameDecoder(spillFiles).decode(this.buffer.frame(), length, this.decoded);
     }
 
     @TearDown(Level.Trial)
@@ -165,8 +164,7 @@ public class HotPathBenchmark {
     public Object dispatchToHandler() throws Exception {
         this.template.dispatch(this.payload);
         int length = this.receiver.receive(this.buffer);
-        this.task.arrivedAt(0, this.buffer.mtype());
-        this.decoder.decode(this.buffer.text(), 0, length, false, this.task);
+        this.decoder.decode(this.buffer.frame(), length, this.task);
         return this.invoker.process(this.task);
     }
 }

@@ -18,12 +18,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
@@ -48,9 +49,9 @@ public class MessageQueueBenchmark {
 
     private Thread removeOnExit;
 
-    private MessageBuffer sendBuffer;
+    private FrameBuffer sendBuffer;
 
-    private MessageBuffer receiveBuffer;
+    private FrameBuffer receiveBuffer;
 
     private int length;
 
@@ -61,6 +62,8 @@ public class MessageQueueBenchmark {
     private final DecodedTask task = new DecodedTask();
 
     private byte[] payload;
+
+    private OutgoingTask outgoing;
 
     private int taskId;
 
@@ -73,12 +76,12 @@ public class MessageQueueBenchmark {
         SpillFiles spillFiles = new SpillFiles(Path.of(System.getProperty("java.io.tmpdir")), 16L << 20);
         this.encoder = new FrameEncoder(spillFiles);
         this.decoder = new FrameDecoder(spillFiles);
-        this.sendBuffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
-        this.receiveBuffer = MessageBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
+        this.sendBuffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+        this.receiveBuffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
         this.payload = new byte[this.payloadSize];
         Arrays.fill(this.payload, (byte) 0xAB);
-        this.length = this.encoder.encode(this.sendBuffer.text(), 1, 7, TaskFlags.NONBLOCK, null, this.payload, 0,
-                this.payload.length);
+        this.outgoing = OutgoingTask.of(0, this.payload);
+        this.length = this.encoder.encode(this.sendBuffer.frame(), this.outgoing, 1, 7, TaskFlags.NONBLOCK);
     }
 
     @TearDown(Level.Trial)
@@ -99,13 +102,12 @@ public class MessageQueueBenchmark {
     /** encode, msgsnd, msgrcv(IPC_NOWAIT), decode: a task's whole trip through the queue, minus the handler. */
     @Benchmark
     public Object encodeSendReceiveDecode() throws FrameRejectedException {
-        int n = this.encoder.encode(this.sendBuffer.text(), ++this.taskId, 7, TaskFlags.NONBLOCK, null, this.payload,
-                0, this.payload.length);
+        int n = this.encoder.encode(this.sendBuffer.frame(), this.outgoing, ++this.taskId, 7, TaskFlags.NONBLOCK);
         if (!this.queue.send(this.sendBuffer, 2, n, false)) {
             throw new IllegalStateException("queue full");
         }
         int received = this.queue.receive(this.receiveBuffer, 0, false);
-        this.decoder.decode(this.receiveBuffer.text(), 0, received, false, this.task);
+        this.decoder.decode(this.receiveBuffer.frame(), received, this.task);
         return this.task.payload();
     }
 }
