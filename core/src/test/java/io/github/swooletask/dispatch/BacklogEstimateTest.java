@@ -1,81 +1,95 @@
 package io.github.swooletask.dispatch;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import io.github.swooletask.transport.FrameBuffer;
-import io.github.swooletask.sysv.MessageQueue;
-import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.sysv.SysVTransport;
-import io.github.swooletask.wire.OutgoingTask;
-import io.github.swooletask.wire.FrameEncoder;
-import io.github.swooletask.wire.SpillFiles;
-import io.github.swooletask.wire.TaskFlags;
-import io.github.swooletask.wire.TaskFrame;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Batching follows the backlog, and messages lost with the queue do not keep it on for good. */
+/** {@link BacklogEstimate} on its own: the threshold, the write-off of lost messages, a failing depth probe. */
 class BacklogEstimateTest {
 
-    @TempDir
-    Path tmp;
+    private static final long INTERVAL = 10_000_000L;
 
-    private MessageQueue queue;
+    /** A time well past the first check interval. */
+    private static final long T0 = 1_000_000_000L;
 
-    private SysVTransport transport;
+    private final AtomicInteger probes = new AtomicInteger();
 
-    private TaskDispatcher dispatcher;
+    private LongSupplier depth(long messages) {
+        return () -> {
+            this.probes.incrementAndGet();
+            return messages;
+        };
+    }
 
-    @AfterEach
-    void cleanUp() {
-        if (this.dispatcher != null) {
-            this.dispatcher.close();
-        }
-        if (this.transport != null) {
-            this.transport.close();
-        }
+    private LongSupplier failingDepth() {
+        return () -> {
+            this.probes.incrementAndGet();
+            throw new IllegalStateException("the queue's state cannot be read");
+        };
     }
 
     @Test
-    void batchesWhileMessagesWaitAndStopsOnceTheLostOnesAreWrittenOff() throws Exception {
-        this.queue = MessageQueue.createPrivate(0600);
-        this.transport = new SysVTransport(this.queue, IpcMode.MSGQUEUE_PREEMPTIVE, 2);
-        AtomicLong received = new AtomicLong();
-        this.dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(new SpillFiles(this.tmp, 1 << 20)), DispatcherSettings.of(1).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(5)).withBatching(DispatcherSettings.Batching.on(Duration.ofMillis(1), received::get)), new TaskReplies());
-        for (int i = 0; i < 10; i++) {
-            this.dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[16], -1));
-        }
-        this.dispatcher.flush();
-        FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
-        int direct = 0;
-        int batches = 0;
-        while (this.queue.receive(buffer, 0, false) >= 0) {
-            if ((buffer.frame().getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.BATCH) != 0) {
-                batches++;
-            }
-            else {
-                direct++;
-            }
-        }
-        // nothing was "received" by a worker, so after a few direct sends the backlog estimate turns batching on
-        assertThat(direct).isBetween(2, 9);
-        assertThat(batches).isPositive();
+    void thresholdIsTwiceTheWorkersAndAtLeastTwo() {
+        assertThat(BacklogEstimate.thresholdFor(1)).isEqualTo(2);
+        assertThat(BacklogEstimate.thresholdFor(3)).isEqualTo(6);
+        assertThat(BacklogEstimate.thresholdFor(0)).isEqualTo(2);
+    }
 
-        // the queue is now empty (as after ipcrm) and no worker takes anything: the estimate must be written off
-        boolean sentAlone = false;
-        for (int attempt = 0; attempt < 5 && !sentAlone; attempt++) {
-            Thread.sleep(15);
-            this.dispatcher.dispatch(new OutgoingTask(null, 0, null, new byte[16], -1));
-            this.dispatcher.flush();
-            assertThat(this.queue.receive(buffer, 0, false)).isPositive();
-            sentAlone = (buffer.frame().getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.BATCH) == 0;
-        }
-        assertThat(sentAlone).as("a task sent alone once the kernel showed the queue empty and idle").isTrue();
+    @Test
+    void aBacklogIsClaimedFromTheThresholdOn() {
+        BacklogEstimate estimate = new BacklogEstimate(4, INTERVAL);
+        assertThat(estimate.hasBacklog(3, 0, T0, depth(0))).isFalse();
+        assertThat(estimate.hasBacklog(10, 7, T0, depth(0))).as("3 waiting").isFalse();
+        assertThat(estimate.hasBacklog(4, 0, T0, depth(0))).isTrue();
+        assertThat(estimate.hasBacklog(11, 7, T0, depth(0))).as("4 waiting").isTrue();
+        assertThat(this.probes.get()).as("depth probes without a check due on an idle queue").isZero();
+    }
+
+    @Test
+    void anEmptyQueueWithoutProgressWritesTheEstimateOff() {
+        BacklogEstimate estimate = new BacklogEstimate(4, INTERVAL);
+        // the first check only notes how many the workers took
+        assertThat(estimate.hasBacklog(10, 0, T0, depth(0))).isTrue();
+        assertThat(estimate.hasBacklog(11, 0, T0 + INTERVAL / 2, depth(0))).as("within the interval").isTrue();
+        assertThat(this.probes.get()).isZero();
+        // a check is due, the workers took nothing since the last one, and the kernel shows the queue empty
+        assertThat(estimate.hasBacklog(12, 0, T0 + INTERVAL + 1, depth(0))).isFalse();
+        assertThat(this.probes.get()).isEqualTo(1);
+        // the 12 messages are written off: the estimate counts again from there
+        assertThat(estimate.hasBacklog(15, 0, T0 + INTERVAL + 2, depth(0))).as("3 after the write-off").isFalse();
+        assertThat(estimate.hasBacklog(16, 0, T0 + INTERVAL + 3, depth(0))).as("4 after the write-off").isTrue();
+        assertThat(this.probes.get()).as("no second check within the interval").isEqualTo(1);
+    }
+
+    @Test
+    void messagesInTheQueueKeepTheBacklog() {
+        BacklogEstimate estimate = new BacklogEstimate(4, INTERVAL);
+        assertThat(estimate.hasBacklog(10, 0, T0, depth(10))).isTrue();
+        assertThat(estimate.hasBacklog(10, 0, T0 + INTERVAL + 1, depth(10))).isTrue();
+        assertThat(estimate.hasBacklog(10, 0, T0 + 2 * INTERVAL + 2, depth(10))).isTrue();
+        assertThat(this.probes.get()).isEqualTo(2);
+    }
+
+    @Test
+    void workersMakingProgressAreNotProbed() {
+        BacklogEstimate estimate = new BacklogEstimate(4, INTERVAL);
+        assertThat(estimate.hasBacklog(10, 0, T0, depth(0))).isTrue();
+        assertThat(estimate.hasBacklog(20, 5, T0 + INTERVAL + 1, depth(0))).isTrue();
+        assertThat(estimate.hasBacklog(30, 10, T0 + 2 * INTERVAL + 2, depth(0))).isTrue();
+        assertThat(this.probes.get()).as("the depth is read only when the workers took nothing").isZero();
+    }
+
+    @Test
+    void aFailingDepthProbeMeansNoBacklogAndWritesNothingOff() {
+        BacklogEstimate estimate = new BacklogEstimate(4, INTERVAL);
+        assertThat(estimate.hasBacklog(10, 0, T0, failingDepth())).isTrue();
+        assertThat(estimate.hasBacklog(10, 0, T0 + INTERVAL + 1, failingDepth())).isFalse();
+        assertThat(this.probes.get()).isEqualTo(1);
+        // nothing was written off: within the next interval the estimate claims the backlog again
+        assertThat(estimate.hasBacklog(10, 0, T0 + INTERVAL + 2, failingDepth())).isTrue();
+        assertThat(this.probes.get()).isEqualTo(1);
     }
 }

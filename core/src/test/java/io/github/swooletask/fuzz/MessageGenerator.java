@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +16,8 @@ import java.util.Random;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
+
+import static io.github.swooletask.support.RawFrames.frame;
 
 /**
  * Seeded source of hostile message texts: pure noise, plausible headers, valid frames with mutations, spill bodies
@@ -135,13 +138,6 @@ final class MessageGenerator {
         return this.random.nextInt(256);
     }
 
-    static byte[] frame(int taskId, int lengthField, int fromId, int type, int flags, byte[] data) {
-        ByteBuffer out = ByteBuffer.allocate(TaskFrame.HEADER_SIZE + data.length).order(ByteOrder.nativeOrder());
-        out.putInt(taskId).putShort((short) lengthField).putShort((short) fromId).put((byte) type).put((byte) 0)
-            .putShort((short) flags).put(data);
-        return out.array();
-    }
-
     private byte[] plausibleHeader() {
         byte[] data = randomBytes(someLength());
         int lengthField = this.random.nextBoolean() ? data.length : this.random.nextInt(0x10000);
@@ -240,7 +236,8 @@ final class MessageGenerator {
                     break;
                 }
                 case 1: // set a random byte, often in the header
-                    message[this.random.nextInt(Math.min(message.length, this.random.nextBoolean() ? 12 : message.length))] =
+                    message[this.random.nextInt(Math.min(message.length,
+                            this.random.nextBoolean() ? 12 : message.length))] =
                             (byte) this.random.nextInt(256);
                     break;
                 case 2: // truncate
@@ -461,7 +458,8 @@ final class MessageGenerator {
                     case 2 -> -1.5e300;
                     default -> this.random.nextGaussian();
                 };
-                String text = Double.isNaN(d) ? "NAN" : Double.isInfinite(d) ? "INF" : Double.toString(d).replace("E", "E+")
+                String text = Double.isNaN(d) ? "NAN" : Double.isInfinite(d) ? "INF" : Double.toString(d).replace("E",
+                        "E+")
                     .replace("E+-", "E-");
                 out.append("d:").append(text).append(';');
             }
@@ -500,7 +498,7 @@ final class MessageGenerator {
 
     static void writeQuietly(Path file, byte[] contents) {
         try {
-            java.nio.file.Files.write(file, contents);
+            Files.write(file, contents);
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);

@@ -1,18 +1,22 @@
 package io.github.swooletask.php;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PhpSerializerTest {
 
@@ -90,7 +94,7 @@ class PhpSerializerTest {
 
     @Test
     void everyFormattedDoubleReadsBackExactly() {
-        java.util.Random random = new java.util.Random(7);
+        Random random = new Random(7);
         for (int i = 0; i < 20_000; i++) {
             double d = Double.longBitsToDouble(random.nextLong());
             if (Double.isNaN(d)) {
@@ -167,13 +171,13 @@ class PhpSerializerTest {
 
     @Test
     void unsupportedTypesAreNamed() {
-        assertThatThrownBy(() -> PhpSerializer.write(new java.util.Date()))
+        assertThatThrownBy(() -> PhpSerializer.write(new Date()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("java.util.Date");
         assertThatThrownBy(() -> PhpSerializer.write(List.of(new int[] {1})))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[I");
-        assertThatThrownBy(() -> PhpSerializer.write(java.math.BigInteger.ONE))
+        assertThatThrownBy(() -> PhpSerializer.write(BigInteger.ONE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("java.math.BigInteger");
     }

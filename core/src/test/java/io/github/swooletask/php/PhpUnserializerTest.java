@@ -1,18 +1,21 @@
 package io.github.swooletask.php;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PhpUnserializerTest {
 
@@ -233,7 +236,7 @@ class PhpUnserializerTest {
         for (int i = 0; i < 63; i++) {
             ok = ((List<?>) ok).get(0);
         }
-        assertThat(ok).isEqualTo(java.util.Collections.singletonList(null));
+        assertThat(ok).isEqualTo(Collections.singletonList(null));
         fails(nested(65)).hasMessageContaining("nesting deeper than 64");
         fails("O:1:\"A\":1:{s:1:\"x\";".repeat(65)).hasMessageContaining("nesting deeper than 64");
         PhpUnserializer flat = new PhpUnserializer(0, 10);
@@ -255,7 +258,7 @@ class PhpUnserializerTest {
             levels++;
         }
         assertThat(levels).isEqualTo(depth);
-        byte[] truncated = java.util.Arrays.copyOf(data, data.length - 1);
+        byte[] truncated = Arrays.copyOf(data, data.length - 1);
         assertThatThrownBy(() -> unlimited.decode(ByteBuffer.wrap(truncated)))
                 .isInstanceOf(PhpSerializeException.class)
                 .hasMessageContaining("truncated");

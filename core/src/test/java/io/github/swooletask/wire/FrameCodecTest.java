@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -106,7 +107,8 @@ class FrameCodecTest {
 
     @Test
     void headerFieldsSitAtTheirOffsetsLittleEndian() throws Exception {
-        int length = this.encoder.encode(this.text, task(null, null, "hi".getBytes(StandardCharsets.US_ASCII), 0, 2), 0x01020304, 0x0506, TaskFlags.NONBLOCK);
+        int length = this.encoder.encode(this.text, task(null, null, "hi".getBytes(StandardCharsets.US_ASCII), 0, 2),
+                0x01020304, 0x0506, TaskFlags.NONBLOCK);
         assertThat(length).isEqualTo(14);
         assertThat(sent(length)).containsExactly(
                 0x04, 0x03, 0x02, 0x01, // task id at 0
@@ -163,14 +165,16 @@ class FrameCodecTest {
     @Test
     void replyAndJsonFlagsAreKeptExactly() throws Exception {
         byte[] payload = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
-        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 5, 77, TaskFlags.JSON | TaskFlags.REPLY);
+        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 5, 77,
+                TaskFlags.JSON | TaskFlags.REPLY);
         assertThat(sent(length)).startsWith(bytes(5, 0, 0, 0, payload.length, 0, 77, 0, 7, 0, 0x00, 0x09));
         DecodedTask task = decode(length);
         assertThat(task.flags()).isEqualTo(0x0900);
         assertThat(task.fromId()).isEqualTo(77);
         assertThat(new String(task.payloadBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
 
-        length = this.encoder.encode(this.text, task(null, TaskName.of("r"), payload, 0, payload.length), 6, 0, TaskFlags.SERIALIZE | TaskFlags.NONBLOCK);
+        length = this.encoder.encode(this.text, task(null, TaskName.of("r"), payload, 0, payload.length), 6, 0,
+                TaskFlags.SERIALIZE | TaskFlags.NONBLOCK);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF).isEqualTo(0x0206);
         assertThat(decode(length).flags()).isEqualTo(0x0206);
     }
@@ -199,7 +203,8 @@ class FrameCodecTest {
     @Test
     void dataOf8180BytesIsSpilledWithTheSwooleBody() throws Exception {
         byte[] payload = pattern(8180, 2);
-        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 3, 0, TaskFlags.NONBLOCK);
+        int length = this.encoder.encode(this.text, task(null, null, payload, 0, payload.length), 3, 0,
+                TaskFlags.NONBLOCK);
         assertThat(length).isEqualTo(12 + 152);
         byte[] message = sent(length);
         assertThat(Arrays.copyOfRange(message, 0, 12))
@@ -236,7 +241,8 @@ class FrameCodecTest {
         assertThat(task.payloadBytes()).containsExactly(small);
 
         byte[] big = pattern(8177, 4);
-        length = this.encoder.encode(this.text, task(null, route, big, 0, big.length), 2, 0, TaskFlags.JSON | TaskFlags.REPLY);
+        length = this.encoder.encode(this.text, task(null, route, big, 0, big.length), 2, 0,
+                TaskFlags.JSON | TaskFlags.REPLY);
         assertThat(length).isEqualTo(164);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF).isEqualTo(0x0B01);
         assertThat(this.text.getShort(TaskFrame.OFFSET_LENGTH) & 0xFFFF).isEqualTo(152);
@@ -350,7 +356,7 @@ class FrameCodecTest {
 
     /** Flag bits no frame may carry (0x1000 became TRACED, so the unknown ones start above it now). */
     static int[] unknownBits() {
-        return java.util.stream.IntStream.range(0, 16).map((i) -> 1 << i)
+        return IntStream.range(0, 16).map((i) -> 1 << i)
             .filter((bit) -> (bit & TaskFlags.KNOWN) == 0).toArray();
     }
 
@@ -385,9 +391,12 @@ class FrameCodecTest {
     @Test
     void aBatchHoldsFramesDecodedOneByOne() throws Exception {
         int at = TaskFrame.HEADER_SIZE;
-        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, "one".getBytes(), 0, 3), 11, 3, TaskFlags.NONBLOCK);
-        at = FrameEncoder.appendToBatch(this.text, at, task(null, TaskName.of("r2"), "[2]".getBytes(), 0, 3), 12, 3, TaskFlags.JSON);
-        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, "i:3;".getBytes(), 0, 4), 13, 3, TaskFlags.SERIALIZE);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, "one".getBytes(), 0, 3), 11, 3,
+                TaskFlags.NONBLOCK);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, TaskName.of("r2"), "[2]".getBytes(), 0, 3), 12, 3,
+                TaskFlags.JSON);
+        at = FrameEncoder.appendToBatch(this.text, at, task(null, null, "i:3;".getBytes(), 0, 4), 13, 3,
+                TaskFlags.SERIALIZE);
         at = FrameEncoder.appendToBatch(this.text, at, task(null, null, new byte[0], 0, 0), 14, 3, 0);
         FrameEncoder.putBatchHeader(this.text, at - TaskFrame.HEADER_SIZE);
         assertThat(task(new byte[3]).inlineSize() + OutgoingTask.of(TaskName.of("r2"), 0, new byte[3]).inlineSize()
@@ -443,7 +452,8 @@ class FrameCodecTest {
 
     @Test
     void unknownFlagsAndWakeFramesInsideABatchAreRejected() throws Exception {
-        assertThat(secondFrameOfBatchRejected(batchWith(unknownBits()[0], 7)).reason()).isEqualTo(RejectReason.BAD_FLAGS);
+        assertThat(secondFrameOfBatchRejected(batchWith(unknownBits()[0],
+                7)).reason()).isEqualTo(RejectReason.BAD_FLAGS);
         assertThat(secondFrameOfBatchRejected(batchWith(0, TaskFrame.TYPE_WAKE)).reason())
             .isEqualTo(RejectReason.UNKNOWN_TYPE);
     }
@@ -591,7 +601,8 @@ class FrameCodecTest {
         byte[] trace = "traceparent=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".getBytes(
                 StandardCharsets.US_ASCII);
         byte[] payload = pattern(9000, 5);
-        int length = this.encoder.encode(this.text, task(trace, TaskName.of("big"), payload, 0, payload.length), 4, 0, 0);
+        int length = this.encoder.encode(this.text, task(trace, TaskName.of("big"), payload, 0, payload.length), 4, 0,
+                0);
         assertThat(length).isEqualTo(164);
         assertThat(this.text.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF)
             .isEqualTo(TaskFlags.TRACED | TaskFlags.ROUTED | TaskFlags.TMPFILE);

@@ -9,6 +9,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -346,7 +347,7 @@ class SpillFilesTest {
         FrameDecoder decoder = new FrameDecoder(files);
         ByteBuffer text = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
         byte[] payload = new byte[20_000];
-        java.util.Arrays.fill(payload, (byte) 'q');
+        Arrays.fill(payload, (byte) 'q');
         int length = encoder.encode(text, OutgoingTask.of(0, payload), 1, 0, 0);
         assertThat(namesIn(wide)).hasSize(1);
         DecodedTask task = new DecodedTask();

@@ -10,26 +10,33 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
-import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.sysv.MessageQueueException;
+import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueFullException;
 import io.github.swooletask.transport.QueueStatus;
 import io.github.swooletask.transport.TaskReceiver;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
+import io.github.swooletask.worker.ReplySink;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /** {@link SwooleTaskMetrics} on a stand-in transport: meter names, the status cache, NaN, dispatch results. */
 class SwooleTaskMetricsTest {
+
+    /** Far longer than the status cache. */
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
 
     @TempDir
     Path tmp;
@@ -45,10 +52,11 @@ class SwooleTaskMetricsTest {
     @BeforeEach
     void setUp() {
         SpillFiles spillFiles = new SpillFiles(this.tmp, 1 << 20);
-        this.pool = new TaskWorkerPool(this.transport, spillFiles, (task) -> null, null, 3,
+        this.pool = new TaskWorkerPool(this.transport, spillFiles, (task) -> null, ReplySink.NONE, 3,
                 TaskWorkerPool.threadFactory("metrics-test-"));
-        this.dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(spillFiles), null, 3,
-                FullQueuePolicy.FAIL, Duration.ofMillis(10), new TaskReplies());
+        this.dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(spillFiles),
+                DispatcherSettings.of(3).withFullQueuePolicy(FullQueuePolicy.FAIL, Duration.ofMillis(10)),
+                new TaskReplies());
         new SwooleTaskMetrics(this.transport, this.pool, this.dispatcher).bindTo(this.registry);
     }
 
@@ -86,7 +94,8 @@ class SwooleTaskMetricsTest {
         assertThat(capacity).isEqualTo(16384);
 
         this.transport.depth = 9;
-        SwooleTaskTestSupport.pastStatusCache();
+        await("the status cache to expire").atMost(DEADLINE)
+            .until(() -> this.registry.get("swoole.task.queue.depth").gauge().value() == 9);
         assertThat(this.registry.get("swoole.task.queue.depth").gauge().value()).isEqualTo(9);
         assertThat(this.registry.get("swoole.task.queue.bytes").gauge().value()).isEqualTo(9 * 40);
         assertThat(this.transport.statusCalls.get()).isEqualTo(2);
@@ -101,22 +110,21 @@ class SwooleTaskMetricsTest {
         assertThat(this.transport.statusCalls.get()).isEqualTo(1);
 
         this.transport.failStatus = false;
-        SwooleTaskTestSupport.pastStatusCache();
+        await("the status cache to expire").atMost(DEADLINE)
+            .until(() -> !Double.isNaN(this.registry.get("swoole.task.queue.capacity").gauge().value()));
         assertThat(this.registry.get("swoole.task.queue.capacity").gauge().value()).isEqualTo(16384);
     }
 
     @Test
     void countsDispatchesByResult() {
-        byte[] payload = "x".getBytes();
-        this.dispatcher.dispatch(null, 0, payload, -1);
-        this.dispatcher.dispatch(null, 0, payload, -1);
+        OutgoingTask task = OutgoingTask.of(0, "x".getBytes());
+        this.dispatcher.dispatch(task);
+        this.dispatcher.dispatch(task);
         this.transport.full = true;
-        assertThatExceptionOfType(QueueFullException.class)
-            .isThrownBy(() -> this.dispatcher.dispatch(null, 0, payload, -1));
+        assertThatExceptionOfType(QueueFullException.class).isThrownBy(() -> this.dispatcher.dispatch(task));
         this.transport.full = false;
         this.transport.failSend = true;
-        assertThatExceptionOfType(MessageQueueException.class)
-            .isThrownBy(() -> this.dispatcher.dispatch(null, 0, payload, -1));
+        assertThatExceptionOfType(MessageQueueException.class).isThrownBy(() -> this.dispatcher.dispatch(task));
         assertThat(dispatched("success")).isEqualTo(2);
         assertThat(dispatched("full")).isEqualTo(1);
         assertThat(dispatched("error")).isEqualTo(1);
@@ -150,7 +158,7 @@ class SwooleTaskMetricsTest {
         }
 
         @Override
-        public boolean send(MessageBuffer buffer, int length, int workerId, boolean wait) {
+        public boolean send(FrameBuffer buffer, int length, int workerId, boolean wait) {
             if (this.failSend) {
                 throw new MessageQueueException("queue removed", 43);
             }

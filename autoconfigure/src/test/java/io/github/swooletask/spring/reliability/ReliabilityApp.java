@@ -16,7 +16,7 @@ import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.TaskTransport;
 
 /**
- * A tiny application run as a child process by {@link RestartTest}: its default handler sleeps
+ * A tiny application run as a child process by {@link RestartIntegrationTests}: its default handler sleeps
  * {@code reliability.sleep-ms} and then appends the payload and a newline to the file {@code reliability.out}, one
  * {@code write} per task, so what a killed process finished is on disk. No component scan (the package holds other
  * tests' configurations). It prints {@code RELIABILITY-QUEUE-ID=<id>} and {@code RELIABILITY-READY} once started, and

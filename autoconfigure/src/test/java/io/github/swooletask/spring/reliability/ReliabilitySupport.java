@@ -7,30 +7,41 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationContext;
 
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
-import io.github.swooletask.transport.FrameBuffer;
-import io.github.swooletask.sysv.MessageQueue;
-import io.github.swooletask.sysv.SysVTransport;
-import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
+import io.github.swooletask.support.SysVQueueExtension;
 
-import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
-/** Shared set-up of the reliability tests: contexts, keys in 0x515cxxxx, raw sends, waiting with a deadline. */
+/**
+ * Shared set-up of the reliability tests: contexts, their key range 0x515cxxxx (for a {@link SysVQueueExtension}),
+ * the kernel's list of queues, and the files a test leaves.
+ */
 final class ReliabilitySupport {
 
     /** The longest a test waits for something that normally takes milliseconds. */
     static final Duration DEADLINE = Duration.ofSeconds(20);
 
+    /** The first and last key of the reliability tests' queues. */
+    static final int FIRST_KEY = 0x515c0001;
+
+    static final int LAST_KEY = 0x515cffff;
+
     private ReliabilitySupport() {
+    }
+
+    /** No queue before each test, free keys of this test set's range, removed after each test. */
+    static SysVQueueExtension keys() {
+        return SysVQueueExtension.keysOnly(FIRST_KEY, LAST_KEY);
     }
 
     /**
@@ -46,73 +57,23 @@ final class ReliabilitySupport {
     }
 
     static Path directory(Path path) {
-        try {
-            return Files.createDirectories(path);
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    /** A random key in this test set's range 0x515c0001..0x515cffff. */
-    static int randomKey() {
-        return 0x515c0000 | ThreadLocalRandom.current().nextInt(1, 0x10000);
+        return SwooleTaskTestSupport.directory(path);
     }
 
     static String hex(int key) {
         return String.format("0x%08x", key);
     }
 
-    /** Removes the queue with this key if it exists; call only after every process using it has stopped. */
-    static void removeKey(int key) {
-        if (MessageQueue.exists(key)) {
-            MessageQueue.openExisting(key).remove();
-        }
-    }
-
-    /** The System V queue of a context's transport. */
-    static MessageQueue queue(ApplicationContext context) {
-        return ((SysVTransport) context.getBean(TaskTransport.class)).queue();
-    }
-
-    /** Sends raw bytes as one message; fails the test when the queue is full. */
-    static void sendRaw(MessageQueue queue, long mtype, byte[] text) {
-        MessageBuffer buffer = MessageBuffer.allocate(Math.max(text.length, 1));
-        buffer.text().put(0, text);
-        if (!queue.send(buffer, mtype, text.length, false)) {
-            fail("queue %s is full", queue);
-        }
-    }
-
-    /** Sends one well-formed task without a name (for the default handler), as an external program would. */
-    static void sendTask(MessageQueue queue, long mtype, int taskId, String payload, Path tmpdir) {
-        io.github.swooletask.spring.metrics.SwooleTaskTestSupport.sendTask(queue, mtype, taskId, payload, tmpdir);
-    }
-
-    /** Waits until the condition holds, failing after {@link #DEADLINE}. */
-    static void await(String what, BooleanSupplier condition) {
-        await(what, DEADLINE, condition);
-    }
-
-    /** Waits until the condition holds, failing after {@code deadline}. */
-    static void await(String what, Duration deadline, BooleanSupplier condition) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - end > 0) {
-                fail("gave up after %s waiting for: %s", deadline, what);
-            }
-            sleep(5);
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", ex);
-        }
+    /**
+     * Waits until {@code value} stays the same for {@code quiet} (nothing more happens: no late or repeated task),
+     * failing after {@code deadline}.
+     */
+    static <T> void awaitSettled(String what, Duration quiet, Duration deadline, Supplier<T> value) {
+        AtomicReference<T> last = new AtomicReference<>(value.get());
+        await(what).during(quiet).atMost(deadline).until(() -> {
+            T now = value.get();
+            return Objects.equals(last.getAndSet(now), now);
+        });
     }
 
     /** Ids of every System V message queue on the host ({@code /proc/sysvipc/msg}). */

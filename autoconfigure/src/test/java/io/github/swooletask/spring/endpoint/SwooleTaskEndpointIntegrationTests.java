@@ -1,0 +1,310 @@
+package io.github.swooletask.spring.endpoint;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.autoconfigure.endpoint.jackson.JacksonEndpointAutoConfiguration;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.EndpointAccessResolver;
+import org.springframework.boot.actuate.endpoint.EndpointId;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.InvocationContext;
+import org.springframework.boot.actuate.endpoint.OperationFilter;
+import org.springframework.boot.actuate.endpoint.OperationType;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.invoke.convert.ConversionServiceParameterValueMapper;
+import org.springframework.boot.actuate.endpoint.jackson.EndpointJsonMapper;
+import org.springframework.boot.actuate.endpoint.web.EndpointMediaTypes;
+import org.springframework.boot.actuate.endpoint.web.ExposableWebEndpoint;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointHttpMethod;
+import org.springframework.boot.actuate.endpoint.web.WebOperation;
+import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpointDiscoverer;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.JsonNode;
+
+import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.SwooleTaskDescriptor;
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
+import io.github.swooletask.support.RawFrames;
+import io.github.swooletask.sysv.KernelLimits;
+import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.sysv.QueueStats;
+import io.github.swooletask.worker.TaskWorkerPool;
+import io.github.swooletask.worker.WorkerState;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/** The {@code swooletask} endpoint against real System V queues. */
+class SwooleTaskEndpointIntegrationTests {
+
+    private static final String EXPOSE = "management.endpoints.web.exposure.include=swooletask";
+
+    @TempDir
+    Path root;
+
+    @Test
+    void depthOfGaugeEndpointAndKernelAgreeAndPurgeEmptiesTheQueue() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withBean(SimpleMeterRegistry.class)
+            .withPropertyValues(EXPOSE, "swoole.task.ipc-mode=2", "swoole.task.worker-num=1")
+            .run((context) -> {
+                assertThat(context).hasNotFailed().hasSingleBean(SwooleTaskEndpoint.class);
+                SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+                MessageQueue queue = SwooleTaskTestSupport.queue(context);
+                await("worker 0 to wait for tasks").atMost(SwooleTaskTestSupport.DEADLINE)
+                    .until(() -> pool.state(0) == WorkerState.RECEIVING);
+                int count = 7;
+                for (int i = 1; i <= count; i++) {
+                    // worker 0 reads mtype 2 only: mtype 50 stays in the queue
+                    RawFrames.sendTask(queue, 50, i, "waiting " + i, this.root.resolve("tmp"));
+                }
+                QueueStats stats = queue.stats();
+                SwooleTaskDescriptor descriptor = endpoint.describe();
+                assertThat(stats.messages()).isEqualTo(count);
+                assertThat(descriptor.depth()).isEqualTo(count);
+                assertThat(descriptor.bytes()).isEqualTo(stats.bytes()).isPositive();
+                assertThat(descriptor.capacity()).isEqualTo(stats.capacity());
+                assertThat(descriptor.lastSenderPid()).isEqualTo(MessageQueue.currentPid());
+                assertThat(descriptor.key()).isEqualTo("private");
+                assertThat(descriptor.queueId()).isEqualTo(queue.id());
+                assertThat(descriptor.permissions()).isEqualTo("0600");
+                assertThat(descriptor.mode().number()).isEqualTo(2);
+                assertThat(descriptor.mode().name()).isEqualTo("msgqueue");
+                assertThat(descriptor.error()).isNull();
+                assertThat(registry.get("swoole.task.queue.depth").gauge().value()).isEqualTo(count);
+                assertThat(registry.get("swoole.task.queue.bytes").gauge().value()).isEqualTo(stats.bytes());
+
+                assertThat(endpoint.purge().removed()).isEqualTo(count);
+                assertThat(endpoint.describe().depth()).isZero();
+                assertThat(queue.stats().messages()).isZero();
+                await("the depth gauge to show the purge, once its status cache expired")
+                    .atMost(SwooleTaskTestSupport.DEADLINE)
+                    .until(() -> registry.get("swoole.task.queue.depth").gauge().value() == 0);
+                assertThat(registry.get("swoole.task.queue.depth").gauge().value()).isZero();
+                assertThat(pool.statistics().processedCount()).isZero();
+            });
+    }
+
+    @Test
+    void pauseLetsTasksPileUpAndResumeDrainsThem() {
+        // without batching every task is one message, so the depth counts tasks
+        SwooleTaskTestSupport.runner(this.root)
+            .withUserConfiguration(CountingHandlerConfiguration.class)
+            .withPropertyValues(EXPOSE, "swoole.task.batching.enabled=false")
+            .run((context) -> {
+                SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                TaskTemplate template = context.getBean(TaskTemplate.class);
+                AtomicInteger runs = context.getBean(CountingHandler.class).runs;
+                pauseThroughTheEndpoint(context, endpoint);
+                int count = 25;
+                for (int i = 0; i < count; i++) {
+                    template.dispatch("count", "task " + i);
+                }
+                SwooleTaskDescriptor piled = endpoint.describe();
+                assertThat(piled.depth()).isEqualTo(count);
+                assertThat(piled.workers().paused()).isEqualTo(2);
+                assertThat(piled.workers().pauseRequested()).isTrue();
+                assertThat(piled.totals().dispatched()).isEqualTo(count);
+                assertThat(runs.get()).isZero();
+                resumeThroughTheEndpoint(endpoint, runs, count);
+            });
+    }
+
+    @Test
+    void pauseAndResumeWithBatching() {
+        // with batching (the default) a backlog makes the dispatcher pack tasks: the depth counts messages
+        SwooleTaskTestSupport.runner(this.root)
+            .withUserConfiguration(CountingHandlerConfiguration.class)
+            .withPropertyValues(EXPOSE)
+            .run((context) -> {
+                SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                TaskTemplate template = context.getBean(TaskTemplate.class);
+                AtomicInteger runs = context.getBean(CountingHandler.class).runs;
+                pauseThroughTheEndpoint(context, endpoint);
+                int count = 200;
+                for (int i = 0; i < count; i++) {
+                    template.dispatch("count", "task " + i);
+                }
+                context.getBean(TaskDispatcher.class).flush();
+                SwooleTaskDescriptor piled = endpoint.describe();
+                assertThat(piled.totals().dispatched()).isEqualTo(count);
+                assertThat(piled.depth()).isBetween(1L, (long) count);
+                assertThat(piled.depth()).isEqualTo(SwooleTaskTestSupport.queue(context).stats().messages());
+                assertThat(runs.get()).isZero();
+                resumeThroughTheEndpoint(endpoint, runs, count);
+            });
+    }
+
+    private static void pauseThroughTheEndpoint(AssertableApplicationContext context, SwooleTaskEndpoint endpoint) {
+        TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+        await("both workers to wait for tasks").atMost(SwooleTaskTestSupport.DEADLINE)
+            .until(() -> pool.state(0) == WorkerState.RECEIVING && pool.state(1) == WorkerState.RECEIVING);
+        SwooleTaskEndpoint.WorkersControl paused = endpoint.control("pause");
+        assertThat(paused.action()).isEqualTo("pause");
+        assertThat(paused.pauseRequested()).isTrue();
+        await("both workers to pause").atMost(SwooleTaskTestSupport.DEADLINE).until(() -> pool.pausedCount() == 2);
+        await("the wake-up frames to be taken").atMost(SwooleTaskTestSupport.DEADLINE)
+            .until(() -> endpoint.describe().depth() == 0);
+    }
+
+    private static void resumeThroughTheEndpoint(SwooleTaskEndpoint endpoint, AtomicInteger runs, int count) {
+        SwooleTaskEndpoint.WorkersControl resumed = endpoint.control("RESUME");
+        assertThat(resumed.action()).isEqualTo("resume");
+        assertThat(resumed.pauseRequested()).isFalse();
+        await("the piled-up tasks to run").atMost(SwooleTaskTestSupport.DEADLINE).until(() -> runs.get() == count);
+        await("the queue to drain").atMost(SwooleTaskTestSupport.DEADLINE)
+            .until(() -> endpoint.describe().depth() == 0);
+        await("the totals to show them").atMost(SwooleTaskTestSupport.DEADLINE)
+            .until(() -> endpoint.describe().totals().processed() == count);
+        await("no worker to stay paused").atMost(SwooleTaskTestSupport.DEADLINE)
+            .until(() -> endpoint.describe().workers().paused() == 0);
+        assertThatExceptionOfType(InvalidEndpointRequestException.class)
+            .isThrownBy(() -> endpoint.control("restart"))
+            .withMessageContaining("pause or resume");
+    }
+
+    @Test
+    void isReadOnlyByDefault() {
+        Endpoint annotation = SwooleTaskEndpoint.class.getAnnotation(Endpoint.class);
+        assertThat(annotation.id()).isEqualTo("swooletask");
+        assertThat(annotation.defaultAccess()).isEqualTo(Access.READ_ONLY);
+
+        SwooleTaskTestSupport.runner(this.root)
+            .withPropertyValues(EXPOSE)
+            .run((context) -> {
+                ExposableWebEndpoint endpoint = discover(context);
+                assertThat(endpoint.getDefaultAccess()).isEqualTo(Access.READ_ONLY);
+                assertThat(endpoint.getOperations()).extracting(WebOperation::getType)
+                    .containsExactly(OperationType.READ);
+                WebOperation read = endpoint.getOperations().iterator().next();
+                assertThat(read.getRequestPredicate().getPath()).isEqualTo("swooletask");
+                assertThat(read.getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.GET);
+            });
+    }
+
+    @Test
+    void unrestrictedAccessAddsPauseResumeAndPurge() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withPropertyValues(EXPOSE, "management.endpoint.swooletask.access=UNRESTRICTED")
+            .run((context) -> {
+                Collection<WebOperation> operations = discover(context).getOperations();
+                assertThat(operations).extracting(WebOperation::getType)
+                    .containsExactlyInAnyOrder(OperationType.READ, OperationType.WRITE, OperationType.DELETE);
+                WebOperation write = operation(operations, OperationType.WRITE);
+                assertThat(write.getRequestPredicate().getPath()).isEqualTo("swooletask/{action}");
+                assertThat(write.getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.POST);
+                WebOperation delete = operation(operations, OperationType.DELETE);
+                assertThat(delete.getRequestPredicate().getPath()).isEqualTo("swooletask");
+                assertThat(delete.getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.DELETE);
+
+                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+                write.invoke(new InvocationContext(SecurityContext.NONE, Map.of("action", "pause")));
+                assertThat(pool.isPaused()).isTrue();
+                write.invoke(new InvocationContext(SecurityContext.NONE, Map.of("action", "resume")));
+                assertThat(pool.isPaused()).isFalse();
+                Object purged = delete.invoke(new InvocationContext(SecurityContext.NONE, Map.of()));
+                assertThat(purged).isEqualTo(new SwooleTaskEndpoint.PurgeResult(0));
+            });
+    }
+
+    @Test
+    void describesTheUnixSocketInMode1() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withUserConfiguration(CountingHandlerConfiguration.class)
+            .withPropertyValues(EXPOSE, "swoole.task.ipc-mode=unix-socket")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                SwooleTaskDescriptor descriptor = context.getBean(SwooleTaskEndpoint.class).describe();
+                assertThat(descriptor.mode()).isEqualTo(new SwooleTaskEndpoint.Mode(1, "unix-socket"));
+                assertThat(descriptor.key()).isEqualTo(this.root.resolve("tmp").resolve("swoole-task.sock").toString());
+                assertThat(descriptor.queueId()).isEqualTo(-1);
+                assertThat(descriptor.depth()).isZero();
+                assertThat(descriptor.error()).isNull();
+                Object result = context.getBean(TaskTemplate.class).call("count", "over the socket")
+                    .handle((value, failure) -> (failure != null) ? failure.getClass().getSimpleName() : value)
+                    .get(SwooleTaskTestSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(result).isEqualTo(1);
+            });
+    }
+
+    @Test
+    void readOperationIsJsonWithTheContractFields() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withConfiguration(AutoConfigurations.of(JacksonEndpointAutoConfiguration.class))
+            .withUserConfiguration(CountingHandlerConfiguration.class)
+            .withPropertyValues(EXPOSE)
+            .run((context) -> {
+                TaskTemplate template = context.getBean(TaskTemplate.class);
+                template.call("count", "one").get(SwooleTaskTestSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                SwooleTaskDescriptor descriptor = context.getBean(SwooleTaskEndpoint.class).describe();
+                String json = context.getBean(EndpointJsonMapper.class).get().writeValueAsString(descriptor);
+                System.out.println("swooletask endpoint JSON: " + json);
+                JsonNode node = context.getBean(EndpointJsonMapper.class).get().readTree(json);
+                assertThat(node.propertyNames()).containsExactly("mode", "key", "queueId", "permissions", "depth",
+                        "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "totals", "kernel");
+                assertThat(node.get("mode").get("number").asInt()).isEqualTo(3);
+                assertThat(node.get("mode").get("name").asString()).isEqualTo("msgqueue-preemptive");
+                assertThat(node.get("workers").propertyNames()).contains("total", "active", "paused", "dead");
+                assertThat(node.get("workers").get("total").asInt()).isEqualTo(2);
+                assertThat(node.get("totals").propertyNames()).containsExactly("dispatched", "processed", "failed",
+                        "rejected");
+                assertThat(node.get("totals").get("dispatched").asLong()).isEqualTo(1);
+                assertThat(node.get("totals").get("processed").asLong()).isEqualTo(1);
+                KernelLimits limits = KernelLimits.read();
+                assertThat(node.get("kernel").get("msgmax").asLong()).isEqualTo(limits.msgmax());
+                assertThat(node.get("kernel").get("msgmnb").asLong()).isEqualTo(limits.msgmnb());
+                assertThat(node.get("kernel").get("msgmni").asLong()).isEqualTo(limits.msgmni());
+            });
+    }
+
+    private static ExposableWebEndpoint discover(AssertableApplicationContext context) {
+        WebEndpointDiscoverer discoverer = new WebEndpointDiscoverer(context,
+                new ConversionServiceParameterValueMapper(), EndpointMediaTypes.DEFAULT, List.of(), List.of(),
+                List.of(), List.of(), List.of(OperationFilter.byAccess(context.getBean(EndpointAccessResolver.class))));
+        return discoverer.getEndpoints().stream()
+            .filter((endpoint) -> endpoint.getEndpointId().equals(EndpointId.of("swooletask")))
+            .findFirst()
+            .orElseThrow();
+    }
+
+    private static WebOperation operation(Collection<WebOperation> operations, OperationType type) {
+        return operations.stream().filter((operation) -> operation.getType() == type).findFirst().orElseThrow();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class CountingHandlerConfiguration {
+
+        @Bean
+        CountingHandler countingHandler() {
+            return new CountingHandler();
+        }
+    }
+
+    static class CountingHandler {
+
+        final AtomicInteger runs = new AtomicInteger();
+
+        @TaskHandler("count")
+        public int count(String payload) {
+            return this.runs.incrementAndGet();
+        }
+    }
+}

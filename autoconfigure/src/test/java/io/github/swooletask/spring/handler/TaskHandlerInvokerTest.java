@@ -1,0 +1,266 @@
+package io.github.swooletask.spring.handler;
+
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.github.swooletask.spring.FailedTask;
+import io.github.swooletask.spring.TaskContext;
+import io.github.swooletask.spring.TaskExecutionException;
+import io.github.swooletask.spring.TaskExecutionListener;
+import io.github.swooletask.spring.TaskRecoverer;
+import io.github.swooletask.spring.TaskSource;
+import io.github.swooletask.spring.retry.RetryBackoff;
+import io.github.swooletask.wire.DecodedTask;
+import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.OutgoingTask;
+import io.github.swooletask.wire.RejectReason;
+import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.wire.TaskName;
+
+import static io.github.swooletask.support.Frames.decoded;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * {@link TaskHandlerInvoker} without a transport: routing, rejection, retry with its excludes, the recoverer and the
+ * listeners, on tasks decoded as a worker decodes them.
+ */
+class TaskHandlerInvokerTest {
+
+    private static final int LOCAL_TAG = 321;
+
+    private static final RetryBackoff TWO_QUICK_RETRIES = new RetryBackoff(2, Duration.ofMillis(1), 1.0,
+            Duration.ofMillis(1), List.of(IllegalArgumentException.class));
+
+    private final TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
+
+    private final TaskHandlerRegistry registry = new TaskHandlerRegistry();
+
+    private final Handlers handlers = new Handlers();
+
+    private final List<FailedTask> recovered = new CopyOnWriteArrayList<>();
+
+    private final TaskRecoverer recoverer = (task) -> {
+        this.recovered.add(task);
+        return "kept by the test";
+    };
+
+    TaskHandlerInvokerTest() throws NoSuchMethodException {
+        register("", "onDefault", String.class, TaskContext.class);
+        register("mail", "mail", String.class);
+        register("flaky", "flaky", String.class);
+        register("always", "always", byte[].class);
+        register("refuses", "refuses", String.class);
+        register("point", "point", Point.class);
+    }
+
+    private void register(String route, String name, Class<?>... parameterTypes) throws NoSuchMethodException {
+        Method method = Handlers.class.getMethod(name, parameterTypes);
+        this.registry.register(new TaskHandlerMethod(this.handlers, method, route, this.converter));
+    }
+
+    private TaskHandlerInvoker invoker(RetryBackoff retry, @Nullable TaskRecoverer recoverer,
+            TaskExecutionListener... listeners) {
+        return new TaskHandlerInvoker(this.registry, this.converter, LOCAL_TAG, retry, recoverer, List.of(listeners));
+    }
+
+    private static DecodedTask task(@Nullable String name, String payload) {
+        return task(name, 0, payload);
+    }
+
+    private static DecodedTask task(@Nullable String name, int flags, String payload) {
+        TaskName taskName = (name != null) ? TaskName.of(name) : null;
+        return decoded(OutgoingTask.of(taskName, flags, payload.getBytes(StandardCharsets.UTF_8)), 41, 0,
+                TaskFlags.NONBLOCK, 0, Map.of());
+    }
+
+    @Test
+    void aNamedTaskRunsItsHandlerAndAnUnnamedOneTheDefault() throws Exception {
+        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, null);
+        assertThat(invoker.process(task("mail", "to bob"))).isEqualTo("mailed to bob");
+        assertThat(invoker.process(task(null, "plain"))).isEqualTo("default plain");
+        assertThat(this.handlers.calls).containsExactly("mail:to bob", "default:plain");
+    }
+
+    @Test
+    void aTaskNoHandlerTakesIsRejected() {
+        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, this.recoverer);
+        FrameRejectedException unknown = catchThrowableOfType(FrameRejectedException.class,
+                () -> invoker.process(task("nobody", "x")));
+        assertThat(unknown.reason()).isEqualTo(RejectReason.NO_HANDLER);
+        assertThat(unknown).hasMessageContaining("no @TaskHandler takes the task name 'nobody'");
+
+        TaskHandlerRegistry withoutDefault = new TaskHandlerRegistry();
+        TaskHandlerInvoker noDefault = new TaskHandlerInvoker(withoutDefault, this.converter, LOCAL_TAG,
+                RetryBackoff.NONE, this.recoverer, List.of());
+        FrameRejectedException unnamed = catchThrowableOfType(FrameRejectedException.class,
+                () -> noDefault.process(task(null, "x")));
+        assertThat(unnamed.reason()).isEqualTo(RejectReason.NO_HANDLER);
+        assertThat(unnamed).hasMessageContaining("no default @TaskHandler");
+        assertThat(this.recovered).as("a rejected task is no failed task").isEmpty();
+    }
+
+    @Test
+    void theContextTellsTheTasksFactsAndWhoSentIt() throws Exception {
+        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, null);
+        DecodedTask local = decoded(OutgoingTask.of(0, "from here".getBytes(StandardCharsets.UTF_8)), 7, LOCAL_TAG,
+                TaskFlags.REPLY, 2, Map.of("mtype", 4L));
+        invoker.process(local);
+        invoker.process(task(null, "from php"));
+        assertThat(this.handlers.contexts).hasSize(2);
+        TaskContext first = this.handlers.contexts.get(0);
+        assertThat(first.taskId()).isEqualTo(7);
+        assertThat(first.workerId()).isEqualTo(2);
+        assertThat(first.flags()).isEqualTo(TaskFlags.REPLY);
+        assertThat(first.route()).isNull();
+        assertThat(first.source()).isEqualTo(TaskSource.LOCAL);
+        assertThat(first.delivery()).containsExactly(Map.entry("mtype", 4L));
+        assertThat(first.spilled()).isFalse();
+        TaskContext second = this.handlers.contexts.get(1);
+        assertThat(second.source()).isEqualTo(TaskSource.EXTERNAL);
+        assertThat(second.delivery()).isEmpty();
+    }
+
+    @Test
+    void aHandlerFailingTwiceThenSucceedingRunsThreeTimes() throws Exception {
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        assertThat(invoker.process(task("flaky", "hello"))).isEqualTo("ok:hello");
+        assertThat(this.handlers.flakyCalls.get()).isEqualTo(3);
+        assertThat(this.recovered).isEmpty();
+    }
+
+    @Test
+    void aHandlerFailingEveryAttemptGoesToTheRecovererOnce() {
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,
+                () -> invoker.process(task("always", "payload-1")));
+        assertThat(this.handlers.alwaysCalls.get()).as("first attempt and two retries").isEqualTo(3);
+        assertThat(failure.handler()).isEqualTo("Handlers.always");
+        assertThat(failure.taskId()).isEqualTo(41);
+        assertThat(failure).hasMessageContaining("kept by the test").hasRootCauseMessage("always broken on attempt 3");
+        assertThat(this.recovered).singleElement().satisfies((task) -> {
+            assertThat(task.taskId()).isEqualTo(41);
+            assertThat(task.route()).isEqualTo("always");
+            assertThat(task.handler()).isEqualTo("Handlers.always");
+            assertThat(task.attempts()).isEqualTo(3);
+            assertThat(task.payload()).isEqualTo("payload-1".getBytes(StandardCharsets.UTF_8));
+            assertThat(task.failure()).hasMessage("always broken on attempt 3");
+        });
+    }
+
+    @Test
+    void anExcludedExceptionIsNotRetried() {
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        catchThrowableOfType(TaskExecutionException.class, () -> invoker.process(task("refuses", "bad input")));
+        assertThat(this.handlers.refusals.get()).isEqualTo(1);
+        assertThat(this.recovered).singleElement().satisfies((task) -> assertThat(task.attempts()).isEqualTo(1));
+    }
+
+    @Test
+    void noRetryOnceShutDown() {
+        RetryBackoff slow = new RetryBackoff(3, Duration.ofSeconds(30), 1.0, Duration.ofSeconds(30), List.of());
+        TaskHandlerInvoker invoker = invoker(slow, this.recoverer);
+        invoker.shutdown();
+        catchThrowableOfType(TaskExecutionException.class, () -> invoker.process(task("always", "x")));
+        assertThat(this.handlers.alwaysCalls.get()).isEqualTo(1);
+        assertThat(this.recovered).singleElement().satisfies((task) -> assertThat(task.attempts()).isEqualTo(1));
+    }
+
+    @Test
+    void aPayloadThatCannotBeConvertedIsRejectedWithoutRetryOrRecoverer() {
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        FrameRejectedException rejected = catchThrowableOfType(FrameRejectedException.class,
+                () -> invoker.process(task("point", TaskFlags.JSON, "not json at all")));
+        assertThat(rejected.reason()).isEqualTo(RejectReason.BAD_PAYLOAD);
+        assertThat(this.handlers.calls).isEmpty();
+        assertThat(this.recovered).isEmpty();
+    }
+
+    @Test
+    void aFailingRecovererIsReportedWithTheTasksFailure() {
+        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, (task) -> {
+            throw new IllegalStateException("disk full");
+        });
+        TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,
+                () -> invoker.process(task("always", "x")));
+        assertThat(failure).hasMessageContaining("the recoverer failed too");
+        assertThat(failure.getCause()).hasMessage("always broken on attempt 1");
+        assertThat(failure.getCause().getSuppressed()).singleElement().satisfies((suppressed) -> assertThat(suppressed)
+            .hasMessage("disk full"));
+    }
+
+    @Test
+    void failingListenersDoNotChangeTheOutcome() throws Exception {
+        List<String> heard = new ArrayList<>();
+        TaskExecutionListener broken = (handler, nanos, failure) -> {
+            throw new IllegalStateException("listener broke");
+        };
+        TaskExecutionListener recording = (handler, nanos, failure) -> heard.add(handler.displayName() + ":"
+                + ((failure != null) ? failure.getMessage() : "ok") + ":" + (nanos >= 0));
+        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, this.recoverer, broken, recording);
+
+        assertThat(invoker.process(task("mail", "to ann"))).isEqualTo("mailed to ann");
+        TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,
+                () -> invoker.process(task("always", "x")));
+        assertThat(failure).hasRootCauseMessage("always broken on attempt 1");
+        assertThat(heard).containsExactly("Handlers.mail:ok:true", "Handlers.always:always broken on attempt 1:true");
+        assertThat(this.recovered).hasSize(1);
+    }
+
+    record Point(int x, int y) {
+    }
+
+    public static class Handlers {
+
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        final List<TaskContext> contexts = new CopyOnWriteArrayList<>();
+
+        final AtomicInteger flakyCalls = new AtomicInteger();
+
+        final AtomicInteger alwaysCalls = new AtomicInteger();
+
+        final AtomicInteger refusals = new AtomicInteger();
+
+        public String onDefault(String text, TaskContext context) {
+            this.calls.add("default:" + text);
+            this.contexts.add(context);
+            return "default " + text;
+        }
+
+        public String mail(String to) {
+            this.calls.add("mail:" + to);
+            return "mailed " + to;
+        }
+
+        public String flaky(String text) {
+            if (this.flakyCalls.incrementAndGet() <= 2) {
+                throw new IllegalStateException("flaky failure " + this.flakyCalls.get());
+            }
+            return "ok:" + text;
+        }
+
+        public void always(byte[] payload) {
+            throw new IllegalStateException("always broken on attempt " + this.alwaysCalls.incrementAndGet());
+        }
+
+        public void refuses(String text) {
+            this.refusals.incrementAndGet();
+            throw new IllegalArgumentException("refused: " + text);
+        }
+
+        public void point(Point point) {
+            this.calls.add("point:" + point);
+        }
+    }
+}
