@@ -79,6 +79,14 @@ class ArchitectureTest {
             .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("php")));
     }
 
+    @Test
+    void repliesToOtherProgramsGoThroughTheTransportApi() {
+        check(noClasses().that().resideInAPackage(room("reply")).should().dependOnClassesThat()
+            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("dispatch")));
+        check(noClasses().that().resideOutsideOfPackage(room("reply")).should().dependOnClassesThat()
+            .resideInAPackage(room("reply")).because("the reply package sits on top: only the integration wires it"));
+    }
+
     private static void check(ArchRule rule) {
         rule.check(core);
     }

@@ -4,6 +4,8 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import io.github.swooletask.wire.WireFormat;
+
 /**
  * What a handler may want to know about the task it runs; declare a parameter of this type to receive it. Every
  * field is one that every transport can tell.
@@ -17,9 +19,15 @@ import org.jspecify.annotations.Nullable;
  *     authorisation
  * @param delivery what the transport knows of the message the task came in: {@code mtype} (a {@code Long}) on a
  *     System V queue, nothing on the Unix socket; see the README's "Task context" section
+ * @param format the layout the task came in: Swoole 1.7.2's 12-byte header or the 40-byte one of Swoole 4.8+
  */
 public record TaskContext(int taskId, int workerId, int flags, @Nullable String route, TaskSource source,
-        Map<String, Object> delivery) {
+        Map<String, Object> delivery, WireFormat format) {
+
+    /** Whether another program waits for the result (it posted the task with a reply address). */
+    public boolean replyWanted() {
+        return (this.flags & 0x2000) != 0;
+    }
 
     /** Whether the payload was spilled to a file because it was too large for one message. */
     public boolean spilled() {

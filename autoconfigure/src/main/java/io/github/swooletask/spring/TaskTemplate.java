@@ -19,7 +19,9 @@ import io.github.swooletask.wire.TaskName;
  * chosen worker in ipc-mode 2 ({@code dispatchTo}), or with the handler's result ({@code call}, a
  * {@link CompletableFuture} that fails with a {@link java.util.concurrent.TimeoutException} after the timeout).
  *
- * <p>A {@code String} payload travels as UTF-8 text and a {@code byte[]} as is; any other object as JSON. A task
+ * <p>A {@code String} payload travels as UTF-8 text and a {@code byte[]} as is; any other object as JSON, or, with
+ * {@code swoole.task.wire-format} set to one of Swoole 4.8+'s 40-byte layouts, as PHP {@code serialize()} data for
+ * Swoole's PHP task workers (which read no task names: a named dispatch is refused there). A task
  * name routes the task to {@code @TaskHandler("name")}; without one it goes to the default handler. When the queue
  * is full the configured policy applies: wait up to {@code swoole.task.dispatch-timeout}, then throw
  * {@link QueueFullException}, or throw at once. Thread-safe.
@@ -71,7 +73,7 @@ public class TaskTemplate {
      */
     public int dispatchTo(int workerId, @Nullable String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
-        byte[] bytes = this.converter.toBytes(payload);
+        byte[] bytes = this.converter.toBytes(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
             return this.dispatcher.dispatch(task(workerId, name, payload, bytes, observation));
@@ -112,7 +114,7 @@ public class TaskTemplate {
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> callOn(int workerId, @Nullable String name, Object payload, Duration timeout) {
         Objects.requireNonNull(payload, "payload");
-        byte[] bytes = this.converter.toBytes(payload);
+        byte[] bytes = this.converter.toBytes(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
             return (CompletableFuture<T>) this.dispatcher.call(task(workerId, name, payload, bytes, observation),
@@ -133,7 +135,7 @@ public class TaskTemplate {
 
     private OutgoingTask task(int workerId, @Nullable String name, Object payload, byte[] bytes,
             TaskObservations.@Nullable Dispatch observation) {
-        return new OutgoingTask(name(name), this.converter.flagsFor(payload),
+        return new OutgoingTask(name(name), this.converter.flagsFor(payload, this.dispatcher.wireFormat()),
                 (observation != null) ? observation.trace() : null, bytes, workerId);
     }
 

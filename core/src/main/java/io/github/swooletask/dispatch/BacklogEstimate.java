@@ -40,6 +40,17 @@ final class BacklogEstimate {
     /**
      * @param sent messages this dispatcher sent so far
      * @param received messages the workers took so far
+     * @param clock the time now ({@link System#nanoTime()}), read only when a backlog is claimed (the hot path
+     * asks on every dispatch)
+     * @param depth reads the queue's real depth (messages); its failure means no backlog
+     */
+    boolean hasBacklog(long sent, long received, LongSupplier clock, LongSupplier depth) {
+        return sent - received - this.lost >= this.threshold && hasBacklog(sent, received, clock.getAsLong(), depth);
+    }
+
+    /**
+     * @param sent messages this dispatcher sent so far
+     * @param received messages the workers took so far
      * @param nowNanos the time now ({@link System#nanoTime()})
      * @param depth reads the queue's real depth (messages); its failure means no backlog
      */

@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
+import io.github.swooletask.wire.WireFormat;
+
 /**
  * How a {@link TaskDispatcher} behaves.
  *
@@ -14,10 +16,12 @@ import java.util.function.LongSupplier;
  * @param dispatchTimeout how long {@link FullQueuePolicy#BLOCK} waits for room
  * @param workerSelector picks the worker of an undirected task in ipc-mode 2 (the pool's idle-first choice, or
  * {@link #roundRobin})
- * @param batching whether small tasks travel several to a message while the queue has a backlog
+ * @param batching whether small tasks travel several to a message while the queue has a backlog (only in the
+ * 12-byte layout: a batch is this project's own frame, which other programs cannot read)
+ * @param wireFormat the layout tasks are written in
  */
 public record DispatcherSettings(int workerCount, FullQueuePolicy fullQueuePolicy, Duration dispatchTimeout,
-        IntSupplier workerSelector, Batching batching) {
+        IntSupplier workerSelector, Batching batching, WireFormat wireFormat) {
 
     public DispatcherSettings {
         if (workerCount < 1) {
@@ -27,31 +31,43 @@ public record DispatcherSettings(int workerCount, FullQueuePolicy fullQueuePolic
         Objects.requireNonNull(dispatchTimeout, "dispatchTimeout");
         Objects.requireNonNull(workerSelector, "workerSelector");
         Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(wireFormat, "wireFormat");
     }
 
     /** Blocking up to 10 s on a full queue, round robin over the workers, no batching. */
     public static DispatcherSettings of(int workerCount) {
         return new DispatcherSettings(workerCount, FullQueuePolicy.BLOCK, Duration.ofSeconds(10),
-                roundRobin(workerCount), Batching.OFF);
+                roundRobin(workerCount), Batching.OFF, WireFormat.SWOOLE_1_7);
     }
 
     public DispatcherSettings withFullQueuePolicy(FullQueuePolicy policy, Duration timeout) {
-        return new DispatcherSettings(this.workerCount, policy, timeout, this.workerSelector, this.batching);
+        return new DispatcherSettings(this.workerCount, policy, timeout, this.workerSelector, this.batching,
+                this.wireFormat);
     }
 
     public DispatcherSettings withWorkerSelector(IntSupplier selector) {
         return new DispatcherSettings(this.workerCount, this.fullQueuePolicy, this.dispatchTimeout, selector,
-                this.batching);
+                this.batching, this.wireFormat);
     }
 
     public DispatcherSettings withBatching(Batching batching) {
         return new DispatcherSettings(this.workerCount, this.fullQueuePolicy, this.dispatchTimeout,
-                this.workerSelector, batching);
+                this.workerSelector, batching, this.wireFormat);
     }
 
-    /** Whether small tasks are batched: batching is on and a dispatch may wait ({@link FullQueuePolicy#BLOCK}). */
+    /** Tasks written in this layout (the 12-byte one by default). */
+    public DispatcherSettings withWireFormat(WireFormat format) {
+        return new DispatcherSettings(this.workerCount, this.fullQueuePolicy, this.dispatchTimeout,
+                this.workerSelector, this.batching, format);
+    }
+
+    /**
+     * Whether small tasks are batched: batching is on, a dispatch may wait ({@link FullQueuePolicy#BLOCK}), and
+     * tasks travel in the 12-byte layout.
+     */
     boolean batches() {
-        return this.batching.enabled() && this.fullQueuePolicy == FullQueuePolicy.BLOCK;
+        return this.batching.enabled() && this.fullQueuePolicy == FullQueuePolicy.BLOCK
+                && this.wireFormat == WireFormat.SWOOLE_1_7;
     }
 
     /** Worker 0, 1, ... {@code n - 1}, 0, ... in turn. */

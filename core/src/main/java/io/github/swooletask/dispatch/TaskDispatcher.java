@@ -16,6 +16,7 @@ import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
+import io.github.swooletask.wire.WireFormat;
 
 /**
  * Puts tasks on a transport: gives each an id ({@link TaskIds}), picks its worker in mode 2
@@ -55,6 +56,8 @@ public final class TaskDispatcher {
 
     private final @Nullable TaskBatcher batcher;
 
+    private final WireFormat format;
+
     private final LongSupplier depth;
 
     private volatile boolean closing;
@@ -77,6 +80,7 @@ public final class TaskDispatcher {
         this.fullQueue = new FullQueueWaiter(transport, settings.fullQueuePolicy(), settings.dispatchTimeout(),
                 () -> this.closing);
         this.batching = settings.batching();
+        this.format = settings.wireFormat();
         this.depth = () -> this.transport.status().depth();
         this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()), BACKLOG_CHECK_NANOS);
         this.batcher = settings.batches() ? new TaskBatcher(transport, this.targeting.streams(),
@@ -121,6 +125,10 @@ public final class TaskDispatcher {
 
     private void send(OutgoingTask task, int taskId, int deliveryFlags) {
         int target = this.targeting.target(task.target());
+        if (this.format.isDataHead()) {
+            task = forDataHead(task);
+            deliveryFlags |= TaskFlags.NOREPLY;
+        }
         int fromId = this.replies.tag();
         TaskBatcher batcher = this.batcher;
         if (batcher != null && !this.closing) {
@@ -141,7 +149,7 @@ public final class TaskDispatcher {
         FrameBuffer buffer = this.buffers.get();
         int length;
         try {
-            length = this.encoder.encode(buffer.frame(), task, taskId, fromId, deliveryFlags);
+            length = this.encoder.encode(buffer.frame(), this.format, task, taskId, fromId, deliveryFlags);
         }
         catch (RuntimeException ex) {
             this.statistics.error();
@@ -154,21 +162,39 @@ public final class TaskDispatcher {
         }
         catch (QueueFullException ex) {
             this.statistics.full();
-            this.encoder.discardSpill(buffer.frame());
+            this.encoder.discardSpill(buffer.frame(), this.format);
             throw ex;
         }
         catch (RuntimeException ex) {
             this.statistics.error();
-            this.encoder.discardSpill(buffer.frame());
+            this.encoder.discardSpill(buffer.frame(), this.format);
             throw ex;
         }
         this.sentMessages.increment();
         this.statistics.queued(1);
     }
 
+    /**
+     * A task as Swoole's PHP task workers can read it: without trace context (a prefix they would take for payload)
+     * and never with a name, which they cannot route.
+     */
+    private OutgoingTask forDataHead(OutgoingTask task) {
+        if (task.name() != null) {
+            throw new IllegalArgumentException("task name '" + task.name() + "' cannot travel in wire format "
+                    + this.format.label() + ": Swoole's PHP task workers read no task names. Dispatch without a name"
+                    + " (the default handler takes it), or write the 12-byte layout (swoole-1.7)");
+        }
+        return (task.trace() != null) ? task.withTrace(null) : task;
+    }
+
+    /** The layout this dispatcher writes. */
+    public WireFormat wireFormat() {
+        return this.format;
+    }
+
     private boolean hasBacklog() {
         return this.backlog.hasBacklog(this.sentMessages.sum(), this.batching.receivedMessages().getAsLong(),
-                System.nanoTime(), this.depth);
+                System::nanoTime, this.depth);
     }
 
     /** Sends every open batch now (for example before the workers stop). */

@@ -161,7 +161,8 @@ public final class MessageQueue {
         }
         return new QueueStats(ds.getLong(Native.MSQID_QNUM), ds.getLong(Native.MSQID_CBYTES),
                 ds.getLong(Native.MSQID_QBYTES), ds.getInt(Native.MSQID_LSPID), ds.getInt(Native.MSQID_LRPID),
-                ds.getInt(Native.MSQID_UID), ds.getInt(Native.MSQID_CUID), ds.getShort(Native.MSQID_MODE) & 0777);
+                ds.getInt(Native.MSQID_UID), ds.getInt(Native.MSQID_CUID), ds.getShort(Native.MSQID_MODE) & 0777,
+                ds.getInt(Native.MSQID_GID), ds.getInt(Native.MSQID_CGID));
     }
 
     /**

@@ -45,6 +45,7 @@ final class Native {
     static final int MSQID_UID = 4;
     static final int MSQID_GID = 8;
     static final int MSQID_CUID = 12;
+    static final int MSQID_CGID = 16;
     static final int MSQID_MODE = 20;
     static final int MSQID_CBYTES = 72;
     static final int MSQID_QNUM = 80;

@@ -11,9 +11,11 @@ package io.github.swooletask.sysv;
  * @param ownerUid owner's user id
  * @param creatorUid creator's user id
  * @param mode permission bits (low 9 bits of {@code msg_perm.mode})
+ * @param ownerGid owner's group id
+ * @param creatorGid creator's group id
  */
 public record QueueStats(long messages, long bytes, long capacity, int lastSenderPid, int lastReceiverPid,
-        int ownerUid, int creatorUid, int mode) {
+        int ownerUid, int creatorUid, int mode, int ownerGid, int creatorGid) {
 
     /** The permission bits as an octal string such as {@code 0600}. */
     public String modeOctal() {

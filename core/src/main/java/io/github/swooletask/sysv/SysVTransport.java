@@ -11,6 +11,8 @@ import io.github.swooletask.concurrent.IdleStrategy;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
+import io.github.swooletask.transport.ReplyRefusedException;
+import io.github.swooletask.transport.ReplyTarget;
 import io.github.swooletask.transport.TaskReceiver;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
@@ -121,6 +123,32 @@ public final class SysVTransport implements TaskTransport {
         catch (QueueRemovedException ex) {
             // a blocked receiver saw the removal too and returns by itself
         }
+    }
+
+    /**
+     * Opens the reply queue a task named and checks it against the {@link ReplyTargetRule}: a queue that not every
+     * poster of this task queue could write to is refused.
+     */
+    @Override
+    public ReplyTarget replyTarget(int replyKey, long replyMtype) {
+        String key = String.format("0x%08x", replyKey);
+        MessageQueue reply;
+        QueueStats replyStats;
+        QueueStats taskStats;
+        try {
+            reply = MessageQueue.openExisting(replyKey);
+            replyStats = reply.stats();
+            taskStats = this.queue.stats();
+        }
+        catch (MessageQueueException ex) {
+            throw new ReplyRefusedException("reply queue " + key + " cannot be used: " + ex.getMessage());
+        }
+        int self = MessageQueue.currentUid();
+        String problem = ReplyTargetRule.check(taskStats, replyStats, self);
+        if (problem != null) {
+            throw new ReplyRefusedException("reply queue " + key + " refused: " + problem);
+        }
+        return new SysVReplyTarget(reply, replyMtype, replyStats.creatorUid() == self, replyStats.ownerGid());
     }
 
     @Override

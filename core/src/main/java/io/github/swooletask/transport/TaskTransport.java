@@ -23,6 +23,18 @@ public interface TaskTransport extends AutoCloseable {
      */
     boolean send(FrameBuffer buffer, int length, int workerId, boolean wait);
 
+    /**
+     * Where the reply to a task goes that another program posted with a reply address ({@code REPLY_TO}): checked
+     * before the task runs. A transport that cannot reach other programs' queues refuses every one.
+     * @param replyKey the key the task named
+     * @param replyMtype the message type the reply gets (at least 1)
+     * @throws ReplyRefusedException when no reply may go there
+     */
+    default ReplyTarget replyTarget(int replyKey, long replyMtype) {
+        throw new ReplyRefusedException("the " + mode().label() + " transport cannot reply to other programs; post"
+                + " such tasks to a System V queue (ipc-mode 2 or 3)");
+    }
+
     /** Releases one receive of worker {@code workerId} that is blocked waiting, with a wake-up frame. */
     void wake(int workerId);
 

@@ -17,12 +17,14 @@ import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.concurrent.BackoffIdleStrategy;
 import io.github.swooletask.concurrent.IdleStrategy;
+import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.TaskFrame;
 
 /**
  * The receiving side of mode 1: an acceptor thread, and a reader thread per connection that cuts the byte stream
- * into frames (12-byte header in host byte order, then exactly the header's uint16 length of data; a spilled task
- * carries its 152-byte padded body) and puts each into the {@link FrameQueue}. Nothing beyond framing is checked
+ * into frames (a 12-byte header in host byte order, then exactly the header's uint16 length of data, a spilled task
+ * carrying its 152-byte padded body; or a 40-byte Swoole 4.8+ header and its uint32 length of data) and puts each
+ * into the {@link FrameQueue}. Nothing beyond framing is checked
  * here: the workers' decoder validates each frame.
  */
 final class SocketReaders {
@@ -110,8 +112,11 @@ final class SocketReaders {
                     }
                     return;
                 }
-                int dataLength = in.getShort(in.position() + TaskFrame.OFFSET_LENGTH) & 0xFFFF;
-                byte[] frame = new byte[TaskFrame.HEADER_SIZE + dataLength];
+                int frameLength = frameLength(channel, in, number);
+                if (frameLength < 0) {
+                    return;
+                }
+                byte[] frame = new byte[frameLength];
                 int have = Math.min(in.remaining(), frame.length);
                 in.get(frame, 0, have);
                 if (have < frame.length) {
@@ -138,6 +143,32 @@ final class SocketReaders {
             this.accepted.remove(channel);
             SocketFile.closeQuietly(channel);
         }
+    }
+
+    /**
+     * The length of the frame that starts at {@code in}'s position: a 12-byte header's {@code uint16} length, or, when
+     * byte 8 is 0 (the 12-byte layout has no type 0; the 40-byte one has its {@code msg_id} there, 0 for tasks), a
+     * 40-byte header's {@code uint32} length, read once 40 bytes are there.
+     * @return the frame's length, or -1 when the connection ended or its stream cannot be framed
+     */
+    private int frameLength(SocketChannel channel, ByteBuffer in, int number) throws IOException {
+        int classicType = in.get(in.position() + TaskFrame.OFFSET_TYPE) & 0xFF;
+        if (classicType != 0) {
+            return TaskFrame.HEADER_SIZE + (in.getShort(in.position() + TaskFrame.OFFSET_LENGTH) & 0xFFFF);
+        }
+        if (!fill(channel, in, DataHead.HEADER_SIZE)) {
+            logger.warn("Task connection {} on {} closed after {} bytes of a 40-byte frame header; the partial frame"
+                    + " was dropped", number, this.path, in.remaining());
+            return -1;
+        }
+        long dataLength = in.getInt(in.position() + DataHead.OFFSET_LEN) & 0xFFFFFFFFL;
+        if (dataLength > DataHead.MAX_INLINE_DATA) {
+            logger.warn("Task connection {} on {} sent a 40-byte header with a len of {} bytes, more than a task"
+                    + " carries inline; closed it, since its stream cannot be cut into frames any more", number,
+                    this.path, dataLength);
+            return -1;
+        }
+        return DataHead.HEADER_SIZE + (int) dataLength;
     }
 
     /** Reads until {@code in} holds at least {@code n} bytes; false on EOF before that. */

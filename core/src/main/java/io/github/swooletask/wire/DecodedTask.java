@@ -23,6 +23,12 @@ public final class DecodedTask {
 
     @Nullable String route;
 
+    WireFormat format = WireFormat.SWOOLE_1_7;
+
+    int replyKey;
+
+    long replyMtype;
+
     byte @Nullable [] trace;
 
     ByteBuffer payload = EMPTY;
@@ -50,6 +56,26 @@ public final class DecodedTask {
     /** The flag bits, {@link TaskFlags}. */
     public int flags() {
         return this.flags;
+    }
+
+    /** The layout the task came in: the 12-byte header of Swoole 1.7.2 or the 40-byte one of Swoole 4.8+. */
+    public WireFormat format() {
+        return this.format;
+    }
+
+    /** The System V key of the queue a reply goes to, when the task carries {@link TaskFlags#REPLY_TO}. */
+    public int replyKey() {
+        return this.replyKey;
+    }
+
+    /** The message type a reply gets, when the task carries {@link TaskFlags#REPLY_TO}. */
+    public long replyMtype() {
+        return this.replyMtype;
+    }
+
+    /** Whether another program waits for the result ({@link TaskFlags#REPLY_TO}). */
+    public boolean wantsReplyTo() {
+        return (this.flags & TaskFlags.REPLY_TO) != 0;
     }
 
     /** The frame type: {@link TaskFrame#TYPE_TASK}, or {@link TaskFrame#TYPE_WAKE} for a wake-up frame. */

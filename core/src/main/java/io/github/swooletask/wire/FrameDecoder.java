@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a received message into a {@link DecodedTask}, checking every header rule and reading spill files through
+ * Turns a received message in either layout ({@link WireFormat}: the 12-byte header, or the 40-byte one of Swoole
+ * 4.8+, told apart per message) into a {@link DecodedTask}, checking every header rule and reading spill files through
  * {@link SpillFiles}. One decoder per worker thread: it keeps a payload view and a small cache of route names, so a
  * message without a spill file allocates nothing. Not thread-safe.
  */
@@ -55,20 +56,27 @@ public final class FrameDecoder {
 
     /**
      * Decodes the frame at {@code [offset, offset + length)} of {@code text}.
-     * @param inBatch whether the frame sits inside a batch (no spill, no nested batch)
+     * @param inBatch whether the frame sits inside a batch (12-byte layout only; no spill, no nested batch)
      */
     void decode(ByteBuffer text, int offset, int length, boolean inBatch, DecodedTask into)
             throws FrameRejectedException {
         into.route = null;
         into.trace = null;
-        if (length < TaskFrame.HEADER_SIZE) {
-            throw new FrameRejectedException(RejectReason.SHORT_HEADER, "message of " + length
-                    + " bytes is shorter than the 12-byte header");
-        }
+        into.replyKey = 0;
+        into.replyMtype = 0;
         if (length > TaskFrame.MAX_MESSAGE_SIZE) {
             throw new FrameRejectedException(RejectReason.OVERSIZE, "message of more than "
                     + TaskFrame.MAX_MESSAGE_SIZE + " bytes");
         }
+        if (!inBatch && isDataHead(text, offset, length)) {
+            decodeDataHead(text, offset, length, into);
+            return;
+        }
+        if (length < TaskFrame.HEADER_SIZE) {
+            throw new FrameRejectedException(RejectReason.SHORT_HEADER, "message of " + length
+                    + " bytes is shorter than the 12-byte header");
+        }
+        into.format = WireFormat.SWOOLE_1_7;
         into.taskId = text.getInt(offset + TaskFrame.OFFSET_TASK_ID);
         int dataLength = text.getShort(offset + TaskFrame.OFFSET_LENGTH) & 0xFFFF;
         into.fromId = text.getShort(offset + TaskFrame.OFFSET_FROM_ID);
@@ -80,7 +88,7 @@ public final class FrameDecoder {
         }
         if (into.type != TaskFrame.TYPE_TASK) {
             throw new FrameRejectedException(RejectReason.UNKNOWN_TYPE, "task " + into.taskId + ": type "
-                    + into.type + " is not a task (7)");
+                    + into.type + " is not a task (7)" + notDataHeadEither(text, offset, length, inBatch));
         }
         checkFlags(into.taskId, flags, inBatch);
         int received = length - TaskFrame.HEADER_SIZE;
@@ -95,12 +103,132 @@ public final class FrameDecoder {
             }
             into.payload = view(text, dataOffset, dataLength);
         }
+        readPrefixes(into);
+    }
+
+    /**
+     * Whether a message is in the 40-byte layout: its byte 8 is not the 12-byte layout's task or wake-up type (in
+     * the 40-byte layout it is the low byte of {@code msg_id}, 0) and its {@code uint32} at 16 is its size - 40.
+     */
+    static boolean isDataHead(ByteBuffer text, int offset, int length) {
+        if (length < DataHead.HEADER_SIZE) {
+            return false;
+        }
+        int classicType = text.get(offset + TaskFrame.OFFSET_TYPE) & 0xFF;
+        if (classicType == TaskFrame.TYPE_TASK || classicType == TaskFrame.TYPE_WAKE) {
+            return false;
+        }
+        return (text.getInt(offset + DataHead.OFFSET_LEN) & 0xFFFFFFFFL) == length - DataHead.HEADER_SIZE;
+    }
+
+    private static String notDataHeadEither(ByteBuffer text, int offset, int length, boolean inBatch) {
+        if (inBatch || length < DataHead.HEADER_SIZE) {
+            return "";
+        }
+        return ", nor a 40-byte Swoole 4.8+ task (its len field says "
+                + (text.getInt(offset + DataHead.OFFSET_LEN) & 0xFFFFFFFFL) + " for " + (length - DataHead.HEADER_SIZE)
+                + " bytes of data)";
+    }
+
+    private void decodeDataHead(ByteBuffer text, int offset, int length, DecodedTask into)
+            throws FrameRejectedException {
+        long fd = text.getLong(offset + DataHead.OFFSET_FD);
+        into.fromId = text.getShort(offset + DataHead.OFFSET_REACTOR_ID);
+        into.type = text.get(offset + DataHead.OFFSET_TYPE) & 0xFF;
+        int flags = text.getShort(offset + DataHead.OFFSET_EXT_FLAGS) & 0xFFFF;
+        into.flags = flags;
+        into.taskId = (int) fd;
+        if (fd != (int) fd) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "a 40-byte task's id " + fd
+                    + " does not fit 32 bits");
+        }
+        WireFormat format = WireFormat.ofDataHeadType(into.type);
+        if (format == null) {
+            throw new FrameRejectedException(RejectReason.UNKNOWN_TYPE, "task " + fd + ": type " + into.type
+                    + dataHeadType(into.type));
+        }
+        into.format = format;
+        int chunk = text.get(offset + DataHead.OFFSET_CHUNK_FLAGS) & 0xFF;
+        if (chunk != 0) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, String.format("task %d: chunk flags 0x%02x:"
+                    + " a task is never sent in chunks", fd, chunk));
+        }
+        checkFlags(into.taskId, flags, false);
+        if ((flags & TaskFlags.BATCH) != 0) {
+            throw new FrameRejectedException(RejectReason.BAD_FLAGS, "task " + fd
+                    + ": batches travel only in the 12-byte layout");
+        }
+        int dataLength = length - DataHead.HEADER_SIZE;
+        int dataOffset = offset + DataHead.HEADER_SIZE;
+        if ((flags & TaskFlags.TMPFILE) != 0) {
+            readDataHeadSpill(text, dataOffset, dataLength, into);
+        }
+        else {
+            into.payload = view(text, dataOffset, dataLength);
+        }
+        readPrefixes(into);
+    }
+
+    private static String dataHeadType(int type) {
+        return switch (type) {
+            case DataHead.TYPE_PIPE_MESSAGE_4_8 -> " is Swoole 4.8-6.0's pipe message, not a task (7 or 8)";
+            case DataHead.TYPE_PIPE_MESSAGE_6_1 -> " is Swoole 6.1's pipe message, not a task (7 or 8)";
+            case DataHead.TYPE_SHUTDOWN_4_8 -> " is Swoole 4.8-6.0's task worker shutdown, not a task (7 or 8)";
+            case DataHead.TYPE_SHUTDOWN_6_1 -> " is Swoole 6.1's task worker shutdown, not a task (7 or 8)";
+            default -> " is not a task (7 or 8) of the 40-byte layout";
+        };
+    }
+
+    private void readDataHeadSpill(ByteBuffer text, int dataOffset, int dataLength, DecodedTask into)
+            throws FrameRejectedException {
+        if (dataLength != DataHead.SPILL_LENGTH) {
+            throw new FrameRejectedException(RejectReason.LENGTH_MISMATCH, "task " + into.taskId
+                    + ": a spilled 40-byte task's data must be 264 bytes (uint64 length and a 256-byte path), was "
+                    + dataLength);
+        }
+        long declared = text.getLong(dataOffset);
+        String path = DataHead.spillPath(text, dataOffset);
+        if (path == null) {
+            throw new FrameRejectedException(RejectReason.SPILL_PATH, "task " + into.taskId
+                    + ": spill path is empty or not NUL-terminated");
+        }
+        if (declared < 0 || declared > Integer.MAX_VALUE) {
+            throw new FrameRejectedException(RejectReason.OVERSIZE, "task " + into.taskId + ": spilled payload of "
+                    + Long.toUnsignedString(declared) + " bytes");
+        }
+        readSpillFile(text, path, (int) declared, into);
+    }
+
+    /** Reads the prefixes the flags announce, in their order: reply address, trace context, task name. */
+    private void readPrefixes(DecodedTask into) throws FrameRejectedException {
+        int flags = into.flags;
+        if ((flags & TaskFlags.REPLY_TO) != 0) {
+            readReplyTo(into);
+        }
         if ((flags & TaskFlags.TRACED) != 0) {
             readTrace(into);
         }
         if ((flags & TaskFlags.ROUTED) != 0) {
             readRoute(into);
         }
+    }
+
+    private static void readReplyTo(DecodedTask into) throws FrameRejectedException {
+        ByteBuffer payload = into.payload;
+        int start = payload.position();
+        if (payload.remaining() < 12) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, "task " + into.taskId
+                    + ": REPLY_TO without its 12-byte reply address");
+        }
+        int key = payload.getInt(start);
+        long mtype = payload.getLong(start + 4);
+        if (key == 0 || mtype < 1) {
+            throw new FrameRejectedException(RejectReason.BAD_FRAME, String.format("task %d: reply address key"
+                    + " 0x%08x type %d: the key must not be 0 and the type must be at least 1", into.taskId, key, mtype));
+        }
+        into.replyKey = key;
+        into.replyMtype = mtype;
+        payload.position(start + 12);
     }
 
     private static void checkFlags(int taskId, int flags, boolean inBatch) throws FrameRejectedException {
@@ -138,6 +266,11 @@ public final class FrameDecoder {
             throw new FrameRejectedException(RejectReason.SPILL_PATH, "task " + into.taskId
                     + ": spill path is empty or not NUL-terminated");
         }
+        readSpillFile(text, path, declared, into);
+    }
+
+    private void readSpillFile(ByteBuffer text, String path, int declared, DecodedTask into)
+            throws FrameRejectedException {
         try {
             // the spill file holds the data as the message would (host order), like the trace length in it
             into.payload = ByteBuffer.wrap(this.spillFiles.readAndDelete(path, declared)).order(text.order());

@@ -25,6 +25,20 @@ public final class FrameEncoder {
      * @throws IllegalArgumentException when the data is over the spill files' payload limit
      */
     public int encode(ByteBuffer frame, OutgoingTask task, int taskId, int fromId, int deliveryFlags) {
+        return encode(frame, WireFormat.SWOOLE_1_7, task, taskId, fromId, deliveryFlags);
+    }
+
+    /**
+     * Encodes one task at the start of {@code frame} in the given layout. In the 40-byte layouts the task id goes to
+     * {@code fd}, the from id to {@code reactor_id}, the flags to {@code ext_flags}, the time is now, and a payload
+     * of more than 8152 bytes is spilled with Swoole's spill body.
+     * @see #encode(ByteBuffer, OutgoingTask, int, int, int)
+     */
+    public int encode(ByteBuffer frame, WireFormat format, OutgoingTask task, int taskId, int fromId,
+            int deliveryFlags) {
+        if (format.isDataHead()) {
+            return encodeDataHead(frame, format, task, taskId, fromId, deliveryFlags);
+        }
         byte[] payload = task.payload();
         int prefix = task.prefixLength();
         int dataLength = prefix + payload.length;
@@ -35,19 +49,7 @@ public final class FrameEncoder {
             frame.put(at, payload);
             return TaskFrame.HEADER_SIZE + dataLength;
         }
-        if (dataLength > this.spillFiles.maxPayload()) {
-            throw new IllegalArgumentException("payload of " + dataLength + " bytes is over the limit of "
-                    + this.spillFiles.maxPayload() + " bytes (the largest payload accepted)");
-        }
-        String path;
-        if (prefix > 0) {
-            ByteBuffer head = ByteBuffer.allocate(prefix).order(frame.order());
-            writePrefix(head, 0, task);
-            path = this.spillFiles.write(head, ByteBuffer.wrap(payload));
-        }
-        else {
-            path = this.spillFiles.write(ByteBuffer.wrap(payload));
-        }
+        String path = spill(frame, task, prefix, dataLength);
         putHeader(frame, 0, taskId, TaskFrame.SPILL_LENGTH, fromId, flags | TaskFlags.TMPFILE);
         int body = TaskFrame.HEADER_SIZE;
         frame.putInt(body, dataLength);
@@ -59,18 +61,71 @@ public final class FrameEncoder {
         return TaskFrame.HEADER_SIZE + TaskFrame.SPILL_LENGTH;
     }
 
+    private int encodeDataHead(ByteBuffer frame, WireFormat format, OutgoingTask task, int taskId, int fromId,
+            int deliveryFlags) {
+        byte[] payload = task.payload();
+        int prefix = task.prefixLength();
+        int dataLength = prefix + payload.length;
+        int flags = task.flags() | deliveryFlags | task.prefixFlags();
+        if (!format.spills(dataLength)) {
+            putDataHead(frame, format, taskId, dataLength, fromId, flags);
+            int at = writePrefix(frame, DataHead.HEADER_SIZE, task);
+            frame.put(at, payload);
+            return DataHead.HEADER_SIZE + dataLength;
+        }
+        String path = spill(frame, task, prefix, dataLength);
+        byte[] pathBytes = path.getBytes(StandardCharsets.UTF_8);
+        if (pathBytes.length >= DataHead.SPILL_PATH_FIELD) {
+            this.spillFiles.discard(path);
+            throw new IllegalStateException("spill path " + path + " does not fit the 256-byte path field");
+        }
+        putDataHead(frame, format, taskId, DataHead.SPILL_LENGTH, fromId, flags | TaskFlags.TMPFILE);
+        int body = DataHead.HEADER_SIZE;
+        frame.putLong(body, dataLength);
+        frame.put(body + 8, pathBytes);
+        for (int i = body + 8 + pathBytes.length; i < body + DataHead.SPILL_LENGTH; i++) {
+            frame.put(i, (byte) 0);
+        }
+        return DataHead.HEADER_SIZE + DataHead.SPILL_LENGTH;
+    }
+
+    private String spill(ByteBuffer frame, OutgoingTask task, int prefix, int dataLength) {
+        if (dataLength > this.spillFiles.maxPayload()) {
+            throw new IllegalArgumentException("payload of " + dataLength + " bytes is over the limit of "
+                    + this.spillFiles.maxPayload() + " bytes (the largest payload accepted)");
+        }
+        if (prefix == 0) {
+            return this.spillFiles.write(ByteBuffer.wrap(task.payload()));
+        }
+        ByteBuffer head = ByteBuffer.allocate(prefix).order(frame.order());
+        writePrefix(head, 0, task);
+        return this.spillFiles.write(head, ByteBuffer.wrap(task.payload()));
+    }
+
     /**
-     * Deletes the spill file of a frame this encoder wrote at the start of {@code frame}, if it has one: for a frame
-     * that could not be queued, whose file no message will ever claim.
+     * Deletes the spill file of a 12-byte frame this encoder wrote at the start of {@code frame}, if it has one:
+     * for a frame that could not be queued, whose file no message will ever claim.
      */
     public void discardSpill(ByteBuffer frame) {
-        if ((frame.getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.TMPFILE) == 0) {
-            return;
-        }
-        String path = TaskFrame.spillPath(frame, TaskFrame.HEADER_SIZE, TaskFrame.SPILL_LENGTH);
+        discardSpill(frame, WireFormat.SWOOLE_1_7);
+    }
+
+    /** Like {@link #discardSpill(ByteBuffer)} for a frame in the given layout. */
+    public void discardSpill(ByteBuffer frame, WireFormat format) {
+        String path = spillPathOf(frame, format);
         if (path != null) {
             this.spillFiles.discard(path);
         }
+    }
+
+    /** The spill file of a frame this encoder wrote at the start of {@code frame}, or null when it has none. */
+    public static @Nullable String spillPathOf(ByteBuffer frame, WireFormat format) {
+        if (format.isDataHead()) {
+            return ((frame.getShort(DataHead.OFFSET_EXT_FLAGS) & TaskFlags.TMPFILE) != 0)
+                    ? DataHead.spillPath(frame, DataHead.HEADER_SIZE) : null;
+        }
+        return ((frame.getShort(TaskFrame.OFFSET_FLAGS) & TaskFlags.TMPFILE) != 0)
+                ? TaskFrame.spillPath(frame, TaskFrame.HEADER_SIZE, TaskFrame.SPILL_LENGTH) : null;
     }
 
     /**
@@ -121,6 +176,20 @@ public final class FrameEncoder {
         frame.put(TaskFrame.OFFSET_RESERVED, (byte) 0);
         frame.putShort(TaskFrame.OFFSET_FLAGS, (short) 0);
         return TaskFrame.HEADER_SIZE;
+    }
+
+    private static void putDataHead(ByteBuffer frame, WireFormat format, int taskId, int dataLength, int fromId,
+            int flags) {
+        frame.putLong(DataHead.OFFSET_FD, taskId);
+        frame.putLong(DataHead.OFFSET_MSG_ID, 0);
+        frame.putInt(DataHead.OFFSET_LEN, dataLength);
+        frame.putShort(DataHead.OFFSET_REACTOR_ID, (short) fromId);
+        frame.put(DataHead.OFFSET_TYPE, (byte) format.taskType());
+        frame.put(DataHead.OFFSET_CHUNK_FLAGS, (byte) 0);
+        frame.putShort(DataHead.OFFSET_SERVER_FD, (short) 0);
+        frame.putShort(DataHead.OFFSET_EXT_FLAGS, (short) flags);
+        frame.putInt(DataHead.OFFSET_RESERVED, 0);
+        frame.putDouble(DataHead.OFFSET_TIME, System.currentTimeMillis() / 1000.0);
     }
 
     private static void putHeader(ByteBuffer frame, int at, int taskId, int dataLength, int fromId, int flags) {

@@ -7,7 +7,7 @@ public enum RejectReason {
     SHORT_HEADER("short-header"),
     /** The length field does not match the bytes received. */
     LENGTH_MISMATCH("length-mismatch"),
-    /** The type byte is not 7. */
+    /** The type is not a task's (7, or 8 in the 40-byte layout), e.g. Swoole's pipe message or shutdown. */
     UNKNOWN_TYPE("unknown-type"),
     /** Unknown flag bits or a combination that makes no sense. */
     BAD_FLAGS("bad-flags"),
@@ -24,7 +24,9 @@ public enum RejectReason {
     /** The payload cannot be decoded (broken PHP serialize data, invalid JSON or UTF-8). */
     BAD_PAYLOAD("bad-payload"),
     /** No handler takes the task's route and there is no default handler. */
-    NO_HANDLER("no-handler");
+    NO_HANDLER("no-handler"),
+    /** The reply queue a task names is one its sender may not have been allowed to write to. */
+    REPLY_TARGET("reply-target");
 
     private final String tag;
 

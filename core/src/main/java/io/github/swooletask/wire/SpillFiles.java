@@ -226,6 +226,30 @@ public final class SpillFiles {
         }
     }
 
+    /**
+     * Lets the members of group {@code gid} read a spill file this process wrote (mode 0640), for a reader that runs
+     * as another user; when this process cannot give the file that group, every user may read it (mode 0644).
+     * @return whether the file went to that group (false: it is readable by every user)
+     */
+    public boolean share(String path, int gid) {
+        Path file = Path.of(path);
+        try {
+            Files.setAttribute(file, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+            return true;
+        }
+        catch (IOException | UnsupportedOperationException | IllegalArgumentException ex) {
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            catch (IOException | UnsupportedOperationException failed) {
+                throw new UncheckedSpillException("cannot make spill file " + path + " readable for its reader: "
+                        + failed, failed);
+            }
+            return false;
+        }
+    }
+
     /** Deletes a spill file this process wrote and no message will claim; a failure leaves it to {@link #sweep}. */
     public void discard(String path) {
         try {

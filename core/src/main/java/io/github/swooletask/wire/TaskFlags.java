@@ -1,8 +1,8 @@
 package io.github.swooletask.wire;
 
 /**
- * Flag bits of a task frame. The low byte is Swoole's; the bits from {@link #JSON} up are this project's own and
- * are set only by Java dispatchers.
+ * Flag bits of a task frame: the {@code flags} of the 12-byte header and the {@code ext_flags} of the 40-byte one.
+ * The low byte is Swoole's; the bits from {@link #JSON} up are this project's own.
  */
 public final class TaskFlags {
 
@@ -15,8 +15,11 @@ public final class TaskFlags {
     /** No reply is wanted (set by the PHP client on every task). */
     public static final int NONBLOCK = 4;
 
+    /** Swoole 4.8+: the task worker must not send its result back (external producers set it with NONBLOCK). */
+    public static final int NOREPLY = 128;
+
     /** Swoole's later bits (callback, waitall, coroutine, peek, noreply): accepted and ignored. */
-    public static final int SWOOLE_RESERVED = 8 | 16 | 32 | 64 | 128;
+    public static final int SWOOLE_RESERVED = 8 | 16 | 32 | 64 | NOREPLY;
 
     /** The payload is JSON text (a Java object dispatched by {@code TaskTemplate}). */
     public static final int JSON = 0x0100;
@@ -36,9 +39,18 @@ public final class TaskFlags {
      */
     public static final int TRACED = 0x1000;
 
+    /**
+     * Another program waits for the result: the data starts with {@code int32 reply_key | int64 reply_mtype}, the
+     * System V queue and message type the reply goes to, before any other prefix.
+     */
+    public static final int REPLY_TO = 0x2000;
+
+    /** In a reply: the handler failed, and the data is its error as UTF-8 text. */
+    public static final int FAILED = 0x4000;
+
     /** Every bit a frame may carry. */
     public static final int KNOWN = TMPFILE | SERIALIZE | NONBLOCK | SWOOLE_RESERVED | JSON | ROUTED | BATCH | REPLY
-            | TRACED;
+            | TRACED | REPLY_TO | FAILED;
 
     private TaskFlags() {
     }

@@ -3,6 +3,8 @@ package io.github.swooletask.wire;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The layout of a task message, byte for byte what Swoole 1.7.2's task workers and its external PHP client use
  * (host byte order):
@@ -64,9 +66,13 @@ public final class TaskFrame {
      * The path in a spill body ({@code int32 length | path | NUL}) at {@code [bodyOffset, bodyOffset + bodyLength)},
      * or null when it is empty or not NUL-terminated.
      */
-    public static String spillPath(ByteBuffer text, int bodyOffset, int bodyLength) {
-        int start = bodyOffset + 4;
-        for (int i = start; i < bodyOffset + bodyLength; i++) {
+    public static @Nullable String spillPath(ByteBuffer text, int bodyOffset, int bodyLength) {
+        return nulTerminated(text, bodyOffset + 4, bodyOffset + bodyLength);
+    }
+
+    /** The UTF-8 text from {@code start} up to the first NUL before {@code end}; null if empty or no NUL. */
+    static @Nullable String nulTerminated(ByteBuffer text, int start, int end) {
+        for (int i = start; i < end; i++) {
             if (text.get(i) == 0) {
                 if (i == start) {
                     return null;

@@ -183,7 +183,20 @@ final class TaskWorker implements Runnable {
 
     private void run(DecodedTask task) {
         this.currentTaskId = task.taskId();
-        boolean wantsReply = (task.flags() & TaskFlags.REPLY) != 0;
+        int flags = task.flags();
+        boolean wantsReply = (flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
+        if (wantsReply) {
+            try {
+                this.replies.admit(task);
+            }
+            catch (FrameRejectedException ex) {
+                reject(ex);
+                return;
+            }
+        }
+        else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
+            this.pool.noticeSwooleServerTask(task);
+        }
         Object result;
         try {
             result = this.processor.process(task);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -13,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.SpillFiles;
 
 /**
@@ -39,6 +41,8 @@ public final class TaskWorkerPool {
     private final WorkerStatistics statistics = new WorkerStatistics();
 
     private final AtomicInteger nextTarget = new AtomicInteger();
+
+    private final AtomicBoolean swooleServerNoticed = new AtomicBoolean();
 
     volatile boolean stopping;
 
@@ -205,6 +209,19 @@ public final class TaskWorkerPool {
             if (receiving[i]) {
                 this.transport.wake(i);
             }
+        }
+    }
+
+    /**
+     * Logs once that tasks from a Swoole server's own {@code $server->task()} reach these workers (40-byte layout,
+     * NONBLOCK without NOREPLY): they run, but their results cannot reach the server's {@code onFinish}.
+     */
+    void noticeSwooleServerTask(DecodedTask task) {
+        if (this.swooleServerNoticed.compareAndSet(false, true)) {
+            logger.warn("Task {} came from a Swoole server's own $server->task() (40-byte {} layout, from worker {},"
+                    + " no NOREPLY): its handler runs here, but its result cannot reach the server's onFinish, since"
+                    + " that pipe is private to the server. Said once; later such tasks run the same way",
+                    task.taskId(), task.format().label(), task.fromId());
         }
     }
 

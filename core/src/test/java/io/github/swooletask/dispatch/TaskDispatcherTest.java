@@ -21,6 +21,7 @@ import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueFullException;
 import io.github.swooletask.transport.TaskReceiver;
 import io.github.swooletask.wire.BatchCursor;
+import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameEncoder;
@@ -30,6 +31,7 @@ import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
 import io.github.swooletask.wire.TaskName;
+import io.github.swooletask.wire.WireFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -323,5 +325,26 @@ class TaskDispatcherTest {
         }
         assertThat(transport.sent()).hasSize(10)
             .allSatisfy((frame) -> assertThat(flagsOf(frame) & TaskFlags.BATCH).isZero());
+    }
+
+    @Test
+    void theFortyByteLayoutsNeverBatchAndCarryNoNameOrTrace() {
+        InMemoryTransport transport = transport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
+        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(1)
+            .withBatching(DispatcherSettings.Batching.on(Duration.ofSeconds(10), () -> 0))
+            .withWireFormat(WireFormat.SWOOLE_6_1));
+        assertThat(dispatcher.isBatching()).as("batching asked for, but a batch is no Swoole frame").isFalse();
+        for (int i = 0; i < 10; i++) {
+            dispatcher.dispatch(text("task " + i).withTrace("traceparent=00-x\n".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(transport.sent()).hasSize(10).allSatisfy((frame) -> {
+            ByteBuffer header = ByteBuffer.wrap(frame).order(ByteOrder.nativeOrder());
+            assertThat(header.get(DataHead.OFFSET_TYPE)).isEqualTo((byte) DataHead.TYPE_TASK_6_1);
+            assertThat(header.getShort(DataHead.OFFSET_EXT_FLAGS) & 0xFFFF)
+                .as("NONBLOCK|NOREPLY, no TRACED").isEqualTo(TaskFlags.NONBLOCK | TaskFlags.NOREPLY);
+        });
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> dispatcher.dispatch(OutgoingTask.of(TaskName.of("named"), 0, new byte[1])))
+            .withMessageContaining("cannot travel in wire format swoole-6.1");
     }
 }

@@ -13,10 +13,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
 
+import static io.github.swooletask.support.RawFrames.dataHead;
 import static io.github.swooletask.support.RawFrames.frame;
 
 /**
@@ -30,7 +32,8 @@ final class MessageGenerator {
     }
 
     private static final int[] KNOWN_BITS = { TaskFlags.TMPFILE, TaskFlags.SERIALIZE, TaskFlags.NONBLOCK, 8, 16, 32,
-            64, 128, TaskFlags.JSON, TaskFlags.ROUTED, TaskFlags.BATCH, TaskFlags.REPLY, TaskFlags.TRACED };
+            64, 128, TaskFlags.JSON, TaskFlags.ROUTED, TaskFlags.BATCH, TaskFlags.REPLY, TaskFlags.TRACED,
+            TaskFlags.REPLY_TO, TaskFlags.FAILED };
 
     private static final String[] ROUTES = { "a", "mail", "report.daily", "größe", "x".repeat(200) };
 
@@ -70,8 +73,11 @@ final class MessageGenerator {
         else if (kind < 25) {
             message = plausibleHeader();
         }
-        else if (kind < 60) {
+        else if (kind < 45) {
             message = mutate(template());
+        }
+        else if (kind < 60) {
+            message = (this.random.nextInt(3) == 0) ? dataHeadTemplate() : mutate(dataHeadTemplate());
         }
         else if (kind < 80) {
             message = spillMessage();
@@ -195,6 +201,61 @@ final class MessageGenerator {
             default:
                 return spillMessage();
         }
+    }
+
+    /** A frame of the 40-byte layout that would decode if left alone (or, now and then, one of Swoole's non-tasks). */
+    private byte[] dataHeadTemplate() {
+        int type = (this.random.nextInt(10) == 0)
+                ? new int[] { 9, 10, 15, 16, 0, this.random.nextInt(256) }[this.random.nextInt(6)]
+                : 7 + this.random.nextInt(2);
+        long fd = (this.random.nextInt(20) == 0) ? this.random.nextLong() : this.random.nextInt(Integer.MAX_VALUE);
+        int noreply = TaskFlags.NONBLOCK | TaskFlags.NOREPLY;
+        switch (this.random.nextInt(6)) {
+            case 0:
+                return dataHead(fd, type, noreply, randomBytes(this.random.nextInt(300)));
+            case 1:
+                return dataHead(fd, type, noreply | TaskFlags.SERIALIZE, phpValue(this.random.nextInt(4) != 0));
+            case 2: {
+                ByteBuffer reply = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
+                reply.putInt(0, this.random.nextInt()).putLong(4, this.random.nextInt(3) - 1L + this.random.nextInt(100));
+                byte[] data = routed(randomBytes(this.random.nextInt(100)));
+                ByteBuffer out = ByteBuffer.allocate(12 + data.length).put(reply.array()).put(data);
+                return dataHead(fd, type, TaskFlags.REPLY_TO | TaskFlags.ROUTED | TaskFlags.NOREPLY, out.array());
+            }
+            case 3:
+                return dataHead(fd, type, noreply, randomBytes(8152 - this.random.nextInt(3)));
+            case 4:
+                return dataHead(fd, type, TaskFlags.NONBLOCK, randomBytes(this.random.nextInt(40)));
+            default:
+                return dataHeadSpill(fd, type);
+        }
+    }
+
+    /** A spilled 40-byte task: {@code uint64 length | path} NUL-padded to 264 bytes, aimed like the 12-byte ones. */
+    private byte[] dataHeadSpill(long fd, int type) {
+        String path;
+        long declared;
+        if (this.realSpill != null && this.random.nextInt(3) == 0) {
+            byte[] contents = randomBytes(8153 + this.random.nextInt(4000));
+            path = this.realSpill.write(ByteBuffer.wrap(contents));
+            this.madeFiles.add(new Object[] { Path.of(path), contents });
+            declared = contents.length + ((this.random.nextInt(5) == 0) ? this.random.nextInt(3) - 1 : 0);
+        }
+        else {
+            path = spillPath();
+            declared = (this.random.nextInt(10) == 0) ? this.random.nextLong() : declaredLength();
+        }
+        byte[] pathBytes = path.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(DataHead.SPILL_LENGTH).order(ByteOrder.nativeOrder());
+        body.putLong(declared).put(pathBytes, 0, Math.min(pathBytes.length, DataHead.SPILL_PATH_FIELD));
+        if (this.random.nextInt(20) == 0) {
+            for (int i = 8; i < DataHead.SPILL_LENGTH; i++) {
+                body.put(i, (byte) 'q');
+            }
+        }
+        int flags = TaskFlags.TMPFILE | TaskFlags.NONBLOCK | TaskFlags.NOREPLY;
+        long lenField = (this.random.nextInt(10) == 0) ? this.random.nextInt(300) : DataHead.SPILL_LENGTH;
+        return dataHead(fd, lenField, 0, type, 0, flags, body.array());
     }
 
     private byte[] batch() {

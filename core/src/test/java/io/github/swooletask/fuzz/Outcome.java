@@ -8,12 +8,14 @@ import java.util.HexFormat;
 import io.github.swooletask.php.PhpSerializeException;
 import io.github.swooletask.php.PhpUnserializer;
 import io.github.swooletask.wire.BatchCursor;
+import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
+import io.github.swooletask.wire.WireFormat;
 
 /** What one message turns into: tasks run and rejections, as {@code TaskWorker.handle} produces them. */
 final class Outcome {
@@ -73,7 +75,9 @@ final class Outcome {
     }
 
     private static void runTask(DecodedTask task, int length, Outcome outcome) {
-        check(task.type() == TaskFrame.TYPE_TASK, "a task of type " + task.type());
+        check(task.type() == task.format().taskType(), "a task of type " + task.type() + " in " + task.format());
+        check(task.format() == WireFormat.SWOOLE_1_7 || length >= DataHead.HEADER_SIZE, "a 40-byte header is there");
+        check(!task.wantsReplyTo() || (task.replyKey() != 0 && task.replyMtype() >= 1), "a usable reply address");
         check((task.route() != null) == ((task.flags() & TaskFlags.ROUTED) != 0), "route iff ROUTED");
         check((task.flags() & ~TaskFlags.KNOWN) == 0, "unknown flags accepted");
         ByteBuffer payload = task.payload();

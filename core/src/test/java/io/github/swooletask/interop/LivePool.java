@@ -19,6 +19,7 @@ import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.wire.WireFormat;
 import io.github.swooletask.worker.ReplySink;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerState;
@@ -39,7 +40,7 @@ public final class LivePool implements AutoCloseable {
 
     /** What a worker saw of one task. */
     record Received(int taskId, int fromId, int flags, String route, int workerId, long mtype, byte[] payload,
-            Object value) {
+            Object value, WireFormat format) {
 
         String text() {
             return new String(this.payload, StandardCharsets.UTF_8);
@@ -97,7 +98,7 @@ public final class LivePool implements AutoCloseable {
             }
         }
         this.received.add(new Received(task.taskId(), task.fromId(), task.flags(), task.route(), task.workerId(),
-                (Long) task.delivery().get(SysVTransport.MTYPE), payload, value));
+                (Long) task.delivery().get(SysVTransport.MTYPE), payload, value, task.format()));
         return null;
     }
 

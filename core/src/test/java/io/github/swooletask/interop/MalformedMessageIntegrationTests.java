@@ -150,7 +150,7 @@ class MalformedMessageIntegrationTests {
 
     @Test
     void badFlags() {
-        rejectedBetweenTwoValidTasks(frame(1, 3, 0, 7, 0x2000 | TaskFlags.NONBLOCK, "abc".getBytes()),
+        rejectedBetweenTwoValidTasks(frame(1, 3, 0, 7, 0x8000 | TaskFlags.NONBLOCK, "abc".getBytes()),
                 RejectReason.BAD_FLAGS);
         rejectedBetweenTwoValidTasks(frame(2, 3, 0, 7, TaskFlags.SERIALIZE | TaskFlags.JSON, "i:1".getBytes()),
                 RejectReason.BAD_FLAGS);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.transport.FrameBuffer;
+import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.SpillFiles;
@@ -43,6 +44,24 @@ public final class RawFrames {
     /** A frame whose length field is the data's length, from id 0. */
     public static byte[] frame(int taskId, int type, int flags, byte[] data) {
         return frame(taskId, data.length, 0, type, flags, data);
+    }
+
+    /**
+     * A frame in the 40-byte layout of Swoole 4.8+: {@code fd | msg_id 0 | lenField | reactorId | type | chunkFlags |
+     * server_fd 0 | extFlags | 0 | time}, then {@code data}; the len field need not match the data.
+     */
+    public static byte[] dataHead(long fd, long lenField, int reactorId, int type, int chunkFlags, int extFlags,
+            byte[] data) {
+        ByteBuffer out = ByteBuffer.allocate(DataHead.HEADER_SIZE + data.length).order(ByteOrder.nativeOrder());
+        out.putLong(fd).putLong(0).putInt((int) lenField).putShort((short) reactorId).put((byte) type)
+            .put((byte) chunkFlags).putShort((short) 0).putShort((short) extFlags).putInt(0)
+            .putDouble(System.currentTimeMillis() / 1000.0).put(data);
+        return out.array();
+    }
+
+    /** A 40-byte frame whose len field is the data's length, from reactor 0, no chunk flags. */
+    public static byte[] dataHead(long fd, int type, int extFlags, byte[] data) {
+        return dataHead(fd, data.length, 0, type, 0, extFlags, data);
     }
 
     /** A task frame carrying UTF-8 text, flagged NONBLOCK as the PHP client flags every task. */

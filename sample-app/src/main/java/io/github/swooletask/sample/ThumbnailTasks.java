@@ -11,7 +11,10 @@ import org.springframework.stereotype.Component;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
 
-/** The task handlers: one named handler for thumbnails, and the default one for tasks posted by other programs. */
+/**
+ * The task handlers: a named handler for thumbnails, an echo for programs that ask for results, and the default one
+ * for tasks posted by other programs.
+ */
 @Component
 public class ThumbnailTasks {
 
@@ -39,6 +42,16 @@ public class ThumbnailTasks {
         logger.info("Task {} ({}, {} source) on worker {}: {}", context.taskId(), kind, context.source(),
                 context.workerId(), payload);
         remember(kind + " task " + context.taskId() + ": " + payload);
+    }
+
+    /**
+     * Answers with what it got, for programs that ask for a result ({@code swoole-task call --name echo DATA}): text
+     * comes back as text, PHP arrays as arrays.
+     */
+    @TaskHandler("echo")
+    public Object echo(Object payload, TaskContext context) {
+        remember("echo task " + context.taskId() + " (" + context.format().label() + ")");
+        return payload;
     }
 
     /** The last few tasks handled, newest first. */

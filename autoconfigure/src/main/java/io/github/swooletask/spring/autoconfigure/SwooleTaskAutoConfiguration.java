@@ -19,9 +19,13 @@ import tools.jackson.databind.json.JsonMapper;
 import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
+import io.github.swooletask.reply.RemoteReplies;
+import io.github.swooletask.reply.ReplyRouter;
+import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.handler.ConvertingResultEncoder;
 import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
@@ -56,6 +60,12 @@ public final class SwooleTaskAutoConfiguration {
     @ConfigurationPropertiesBinding
     static IpcModeConverter.FromInteger swooleTaskIpcModeFromInteger() {
         return new IpcModeConverter.FromInteger();
+    }
+
+    @Bean
+    @ConfigurationPropertiesBinding
+    static WireFormatConverter swooleTaskWireFormatConverter() {
+        return new WireFormatConverter();
     }
 
     /** {@code @TaskHandler} discovery and invocation, retry and the recoverer. */
@@ -127,9 +137,26 @@ public final class SwooleTaskAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         TaskWorkerPool taskWorkerPool(TaskTransport transport, SpillFiles spillFiles, TaskHandlerInvoker invoker,
-                TaskReplies replies, SwooleTaskProperties properties) {
-            return new TaskWorkerPool(transport, spillFiles, invoker, replies, properties.resolvedWorkerNum(),
-                    TaskWorkerPool.threadFactory("swoole-task-worker-", false));
+                TaskReplies replies, RemoteReplies remoteReplies, SwooleTaskProperties properties) {
+            return new TaskWorkerPool(transport, spillFiles, invoker, new ReplyRouter(replies, remoteReplies),
+                    properties.resolvedWorkerNum(), TaskWorkerPool.threadFactory("swoole-task-worker-", false));
+        }
+
+        /** Replies to tasks other programs posted with a reply address. */
+        @Bean
+        @ConditionalOnMissingBean
+        RemoteReplies swooleTaskRemoteReplies(TaskTransport transport, SpillFiles spillFiles,
+                TaskPayloadConverter converter, SwooleTaskProperties properties) {
+            return new RemoteReplies(transport, spillFiles, new ConvertingResultEncoder(converter),
+                    WorkerConfiguration::describeFailure, properties.getReplyTimeout());
+        }
+
+        /** A caller sees the handler's own exception, not the wrapper that names the dead-letter file. */
+        private static String describeFailure(Throwable failure) {
+            Throwable shown = (failure instanceof TaskExecutionException && failure.getCause() != null)
+                    ? failure.getCause() : failure;
+            String message = shown.getMessage();
+            return shown.getClass().getSimpleName() + ((message != null) ? ": " + message : "");
         }
 
         @Bean
@@ -158,7 +185,8 @@ public final class SwooleTaskAutoConfiguration {
             SwooleTaskProperties.Batching batching = properties.getBatching();
             DispatcherSettings settings = DispatcherSettings.of(pool.size())
                 .withFullQueuePolicy(properties.getFullQueuePolicy(), properties.getDispatchTimeout())
-                .withWorkerSelector(pool::selectWorker);
+                .withWorkerSelector(pool::selectWorker)
+                .withWireFormat(properties.getWireFormat());
             if (batching.isEnabled() && properties.isAutoStartup()) {
                 settings = settings.withBatching(DispatcherSettings.Batching.on(batching.getLinger(),
                         pool.statistics()::receivedCount));

@@ -12,6 +12,7 @@ import org.springframework.util.unit.DataSize;
 
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.wire.WireFormat;
 
 /**
  * Configuration of swoole-task ({@code swoole.task.*}).
@@ -53,6 +54,21 @@ public class SwooleTaskProperties {
      * reaches worker 0.
      */
     private long workerMtypeOffset = 2;
+
+    /**
+     * The layout of the tasks this application dispatches: swoole-1.7 (the 12-byte header of Swoole 1.7.2 and its
+     * PHP client), swoole-4.8 (the 40-byte header of Swoole 4.8 to 6.0, task type 7) or swoole-6.1 (40 bytes, task
+     * type 8), so that a Swoole server's PHP task workers on the same key run them. Workers read every layout
+     * whatever this says. The 40-byte layouts carry no task names and no batches, and send objects as PHP
+     * serialize() data.
+     */
+    private WireFormat wireFormat = WireFormat.SWOOLE_1_7;
+
+    /**
+     * How long a reply to another program (a task posted with a reply address) waits for room in that program's
+     * full reply queue before it is dropped and counted.
+     */
+    private Duration replyTimeout = Duration.ofSeconds(1);
 
     /** Number of task worker threads. Default: the number of CPUs. */
     private int workerNum = Runtime.getRuntime().availableProcessors();
@@ -143,6 +159,22 @@ public class SwooleTaskProperties {
 
     public void setWorkerMtypeOffset(long workerMtypeOffset) {
         this.workerMtypeOffset = workerMtypeOffset;
+    }
+
+    public WireFormat getWireFormat() {
+        return this.wireFormat;
+    }
+
+    public void setWireFormat(WireFormat wireFormat) {
+        this.wireFormat = wireFormat;
+    }
+
+    public Duration getReplyTimeout() {
+        return this.replyTimeout;
+    }
+
+    public void setReplyTimeout(Duration replyTimeout) {
+        this.replyTimeout = replyTimeout;
     }
 
     public int getWorkerNum() {

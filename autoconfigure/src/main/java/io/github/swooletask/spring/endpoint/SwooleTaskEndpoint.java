@@ -3,6 +3,7 @@ package io.github.swooletask.spring.endpoint;
 import java.util.Locale;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -14,6 +15,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 import io.github.swooletask.dispatch.DispatchStatistics;
 import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.reply.ReplyStatistics;
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -37,10 +39,17 @@ public class SwooleTaskEndpoint {
 
     private final TaskDispatcher dispatcher;
 
+    private @Nullable ReplyStatistics replies;
+
     public SwooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher) {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+    }
+
+    /** Reports the replies to other programs too. */
+    public void setReplyStatistics(@Nullable ReplyStatistics replies) {
+        this.replies = replies;
     }
 
     /** The queue, workers, totals and kernel limits; the queue fields are absent, with an error, if unreadable. */
@@ -50,8 +59,12 @@ public class SwooleTaskEndpoint {
         Workers workers = workers();
         DispatchStatistics dispatched = this.dispatcher.statistics();
         WorkerStatistics statistics = this.pool.statistics();
+        ReplyStatistics replyStatistics = this.replies;
+        Replies replies = (replyStatistics != null) ? new Replies(replyStatistics.sentCount(),
+                replyStatistics.refusedCount(), replyStatistics.undeliverableCount()) : null;
         Totals totals = new Totals(dispatched.queuedCount(), statistics.processedCount(), statistics.failedCount(),
-                statistics.rejectedCount());
+                statistics.rejectedCount(), replies);
+        String wireFormat = this.dispatcher.wireFormat().label();
         KernelLimits limits = KernelLimits.read();
         Kernel kernel = new Kernel(limits.msgmax(), limits.msgmnb(), limits.msgmni());
         QueueStatus status;
@@ -59,12 +72,12 @@ public class SwooleTaskEndpoint {
             status = this.transport.status();
         }
         catch (RuntimeException ex) {
-            return new SwooleTaskDescriptor(mode, null, null, null, null, null, null, null, null, workers, totals,
-                    kernel, String.valueOf(ex.getMessage()));
+            return new SwooleTaskDescriptor(mode, wireFormat, null, null, null, null, null, null, null, null, workers,
+                    totals, kernel, String.valueOf(ex.getMessage()));
         }
-        return new SwooleTaskDescriptor(mode, status.key(), status.queueId(), status.permissions(), status.depth(),
-                status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(), workers, totals,
-                kernel, null);
+        return new SwooleTaskDescriptor(mode, wireFormat, status.key(), status.queueId(), status.permissions(),
+                status.depth(), status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(),
+                workers, totals, kernel, null);
     }
 
     /**
@@ -98,6 +111,7 @@ public class SwooleTaskEndpoint {
      * What {@code GET /actuator/swooletask} returns.
      *
      * @param mode the IPC mode
+     * @param wireFormat the layout this application dispatches in ({@code swoole-1.7}, ...)
      * @param key the queue key in hex, {@code private}, or the socket path in mode 1
      * @param queueId the kernel's queue id (-1 in mode 1)
      * @param permissions octal permission bits
@@ -111,9 +125,10 @@ public class SwooleTaskEndpoint {
      * @param kernel the kernel's message queue limits (-1 when unreadable)
      * @param error why the queue's state could not be read, null when it could
      */
-    public record SwooleTaskDescriptor(Mode mode, String key, Integer queueId, String permissions, Long depth,
-            Long bytes, Long capacity, Integer lastSenderPid, Integer lastReceiverPid, Workers workers, Totals totals,
-            Kernel kernel, String error) implements OperationResponseBody {
+    public record SwooleTaskDescriptor(Mode mode, String wireFormat, @Nullable String key, @Nullable Integer queueId,
+            @Nullable String permissions, @Nullable Long depth, @Nullable Long bytes, @Nullable Long capacity,
+            @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers, Totals totals,
+            Kernel kernel, @Nullable String error) implements OperationResponseBody {
     }
 
     /**
@@ -149,8 +164,19 @@ public class SwooleTaskEndpoint {
      * @param processed tasks whose handler returned normally
      * @param failed tasks whose handler failed every attempt
      * @param rejected messages that could not become a task
+     * @param replies replies to other programs that asked for results, null where there are none
      */
-    public record Totals(long dispatched, long processed, long failed, long rejected) {
+    public record Totals(long dispatched, long processed, long failed, long rejected, @Nullable Replies replies) {
+    }
+
+    /**
+     * Replies to other programs.
+     *
+     * @param sent replies put on the caller's queue
+     * @param refused tasks refused because their reply queue failed the rule or did not exist
+     * @param undeliverable replies dropped because the caller's queue stayed full or was gone
+     */
+    public record Replies(long sent, long refused, long undeliverable) {
     }
 
     /**

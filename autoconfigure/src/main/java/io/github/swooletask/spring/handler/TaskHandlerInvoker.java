@@ -91,8 +91,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                             : "no @TaskHandler takes the task name '" + task.route() + "'"));
         }
         TaskContext context = handler.wantsContext() ? new TaskContext(task.taskId(), task.workerId(), task.flags(),
-                task.route(), (task.fromId() == this.localTag) ? TaskSource.LOCAL : TaskSource.EXTERNAL,
-                task.delivery()) : null;
+                task.route(), source(task), task.delivery(), task.format()) : null;
         long start = System.nanoTime();
         long attempt = 0;
         while (true) {
@@ -126,6 +125,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
             notifyListeners(handler, start, null);
             return result;
         }
+    }
+
+    /** Local when this application's dispatcher stamped it and no other program asked for its result. */
+    private TaskSource source(DecodedTask task) {
+        return (task.fromId() == this.localTag && !task.wantsReplyTo()) ? TaskSource.LOCAL : TaskSource.EXTERNAL;
     }
 
     /** Waits before a retry; false when a shutdown (or an interrupt) ended the wait first. */

@@ -7,16 +7,19 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.php.PhpSerializeException;
+import io.github.swooletask.php.PhpSerializer;
 import io.github.swooletask.php.PhpUnserializer;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.wire.WireFormat;
 
 /**
  * Turns payloads into bytes for dispatch and back into handler arguments.
@@ -50,6 +53,42 @@ public final class TaskPayloadConverter {
     /** The flag bits a payload travels with. */
     public int flagsFor(Object payload) {
         return (payload instanceof String || payload instanceof byte[]) ? 0 : TaskFlags.JSON;
+    }
+
+    /**
+     * The flag bits a payload travels with in a layout: none for text and bytes; for any other object JSON in the
+     * 12-byte layout, PHP {@code serialize()} (SERIALIZE) in the 40-byte ones, which Swoole's PHP task workers read.
+     */
+    public int flagsFor(Object payload, WireFormat format) {
+        int flags = flagsFor(payload);
+        return (flags == TaskFlags.JSON && format.isDataHead()) ? TaskFlags.SERIALIZE : flags;
+    }
+
+    /** The bytes a payload travels as in a layout; see {@link #flagsFor(Object, WireFormat)}. */
+    public byte[] toBytes(Object payload, WireFormat format) {
+        return (flagsFor(payload, format) == TaskFlags.SERIALIZE) ? toPhpSerialized(payload) : toBytes(payload);
+    }
+
+    /**
+     * A value as PHP {@code serialize()} data: maps, lists, strings, numbers, booleans and null as they are; any other
+     * object first as Jackson turns it into maps and lists (a record becomes an array keyed by its components).
+     * @throws IllegalArgumentException when the value cannot be written so
+     */
+    public byte[] toPhpSerialized(@Nullable Object value) {
+        try {
+            return PhpSerializer.write(value);
+        }
+        catch (IllegalArgumentException direct) {
+            Object plain;
+            try {
+                plain = this.jsonMapper.convertValue(value, Object.class);
+            }
+            catch (JacksonException ex) {
+                throw new IllegalArgumentException("cannot write a " + value.getClass().getName() + " as PHP"
+                        + " serialize() data: " + ex.getOriginalMessage(), ex);
+            }
+            return PhpSerializer.write(plain);
+        }
     }
 
     /** The bytes a payload travels as. */

@@ -258,14 +258,17 @@ class SwooleTaskEndpointIntegrationTests {
                 String json = context.getBean(EndpointJsonMapper.class).get().writeValueAsString(descriptor);
                 System.out.println("swooletask endpoint JSON: " + json);
                 JsonNode node = context.getBean(EndpointJsonMapper.class).get().readTree(json);
-                assertThat(node.propertyNames()).containsExactly("mode", "key", "queueId", "permissions", "depth",
-                        "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "totals", "kernel");
+                assertThat(node.propertyNames()).containsExactly("mode", "wireFormat", "key", "queueId", "permissions",
+                        "depth", "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "totals", "kernel");
+                assertThat(node.get("wireFormat").asString()).isEqualTo("swoole-1.7");
                 assertThat(node.get("mode").get("number").asInt()).isEqualTo(3);
                 assertThat(node.get("mode").get("name").asString()).isEqualTo("msgqueue-preemptive");
                 assertThat(node.get("workers").propertyNames()).contains("total", "active", "paused", "dead");
                 assertThat(node.get("workers").get("total").asInt()).isEqualTo(2);
                 assertThat(node.get("totals").propertyNames()).containsExactly("dispatched", "processed", "failed",
-                        "rejected");
+                        "rejected", "replies");
+                assertThat(node.get("totals").get("replies").propertyNames()).containsExactly("sent", "refused",
+                        "undeliverable");
                 assertThat(node.get("totals").get("dispatched").asLong()).isEqualTo(1);
                 assertThat(node.get("totals").get("processed").asLong()).isEqualTo(1);
                 KernelLimits limits = KernelLimits.read();

@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.autoconfigure.endpoint;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -8,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint;
 import io.github.swooletask.transport.TaskTransport;
@@ -29,7 +31,10 @@ public final class SwooleTaskEndpointAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnAvailableEndpoint(SwooleTaskEndpoint.class)
-    SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher) {
-        return new SwooleTaskEndpoint(transport, pool, dispatcher);
+    SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher,
+            ObjectProvider<RemoteReplies> remoteReplies) {
+        SwooleTaskEndpoint endpoint = new SwooleTaskEndpoint(transport, pool, dispatcher);
+        remoteReplies.ifAvailable((replies) -> endpoint.setReplyStatistics(replies.statistics()));
+        return endpoint;
     }
 }

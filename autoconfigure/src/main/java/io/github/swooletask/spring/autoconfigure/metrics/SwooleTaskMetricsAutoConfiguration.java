@@ -8,7 +8,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
+import io.github.swooletask.spring.metrics.ReplyMetrics;
 import io.github.swooletask.spring.metrics.SwooleTaskMetrics;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
@@ -32,5 +34,12 @@ public final class SwooleTaskMetricsAutoConfiguration {
     SwooleTaskMetrics swooleTaskMetrics(ObjectProvider<TaskTransport> transport, ObjectProvider<TaskWorkerPool> pool,
             ObjectProvider<TaskDispatcher> dispatcher) {
         return SwooleTaskMetrics.deferred(transport::getObject, pool::getObject, dispatcher::getObject);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnBean(RemoteReplies.class)
+    ReplyMetrics swooleTaskReplyMetrics(RemoteReplies replies) {
+        return new ReplyMetrics(replies.statistics());
     }
 }
