@@ -49,16 +49,20 @@ class ArchitectureTest {
     @Test
     void transportsKnowNothingOfEachOther() {
         check(noClasses().that().resideInAPackage(room("sysv")).should().dependOnClassesThat()
-            .resideInAnyPackage(room("unix"), room("memory")));
+            .resideInAnyPackage(room("unix"), room("memory"), room("redis")));
         check(noClasses().that().resideInAPackage(room("unix")).should().dependOnClassesThat()
-            .resideInAnyPackage(room("sysv"), room("memory")));
+            .resideInAnyPackage(room("sysv"), room("memory"), room("redis")));
         check(noClasses().that().resideInAPackage(room("memory")).should().dependOnClassesThat()
-            .resideInAnyPackage(room("sysv"), room("unix")));
+            .resideInAnyPackage(room("sysv"), room("unix"), room("redis")));
+        check(noClasses().that().resideInAPackage(room("redis")).should().dependOnClassesThat()
+            .resideInAnyPackage(room("sysv"), room("unix"), room("memory")));
+        check(noClasses().that().resideOutsideOfPackage(room("redis")).should().dependOnClassesThat()
+            .resideInAPackage("io.lettuce..").because("Lettuce is optional: only the Redis transport may use it"));
     }
 
     @Test
     void transportsKnowNothingOfWorkersDispatchersOrPhp() {
-        check(noClasses().that().resideInAnyPackage(room("sysv"), room("unix"), room("memory")).should()
+        check(noClasses().that().resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("redis")).should()
             .dependOnClassesThat().resideInAnyPackage(room("worker"), room("dispatch"), room("php")));
     }
 
@@ -74,15 +78,16 @@ class ArchitectureTest {
     @Test
     void workersSeeTheTransportApiOnly() {
         check(noClasses().that().resideInAPackage(room("worker")).should().dependOnClassesThat()
-            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("dispatch"), room("php")));
+            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("redis"), room("dispatch"),
+                    room("php")));
         check(noClasses().that().resideInAPackage(room("dispatch")).should().dependOnClassesThat()
-            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("php")));
+            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("redis"), room("php")));
     }
 
     @Test
     void repliesToOtherProgramsGoThroughTheTransportApi() {
         check(noClasses().that().resideInAPackage(room("reply")).should().dependOnClassesThat()
-            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("dispatch")));
+            .resideInAnyPackage(room("sysv"), room("unix"), room("memory"), room("redis"), room("dispatch")));
         check(noClasses().that().resideOutsideOfPackage(room("reply")).should().dependOnClassesThat()
             .resideInAPackage(room("reply")).because("the reply package sits on top: only the integration wires it"));
     }

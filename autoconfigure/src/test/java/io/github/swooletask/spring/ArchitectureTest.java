@@ -55,10 +55,12 @@ class ArchitectureTest {
         DescribedPredicate<JavaClass> concreteTransports = resideInAnyPackage("io.github.swooletask.sysv..",
                 "io.github.swooletask.unix..", "io.github.swooletask.memory..")
             .and(not(equivalentTo(KernelLimits.class)));
-        noClasses().that().resideOutsideOfPackage("io.github.swooletask.spring.autoconfigure").should()
+        noClasses().that().resideOutsideOfPackage("io.github.swooletask.spring.autoconfigure..")
+            .and().resideOutsideOfPackage("io.github.swooletask.spring.redis..").should()
             .dependOnClassesThat(concreteTransports)
             .because("handlers, metrics, health and the endpoint work with any transport (the endpoint shows the"
-                    + " kernel's queue limits, so it may read KernelLimits)")
+                    + " kernel's queue limits, so it may read KernelLimits; spring.redis holds the Redis transport's"
+                    + " own pieces)")
             .check(spring);
     }
 }

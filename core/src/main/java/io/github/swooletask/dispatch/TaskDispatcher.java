@@ -12,6 +12,7 @@ import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueFullException;
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.TaskFlags;
@@ -58,6 +59,11 @@ public final class TaskDispatcher {
 
     private final WireFormat format;
 
+    /** Whether frames carry every payload inline (a transport whose frames may be large), never in a spill file. */
+    private final boolean inline;
+
+    private final int maxInlineData;
+
     private final LongSupplier depth;
 
     private volatile boolean closing;
@@ -81,6 +87,8 @@ public final class TaskDispatcher {
                 () -> this.closing);
         this.batching = settings.batching();
         this.format = settings.wireFormat();
+        this.inline = transport.maxFrameSize() > TaskTransport.MESSAGE_SIZE;
+        this.maxInlineData = transport.maxFrameSize() - DataHead.HEADER_SIZE;
         this.depth = () -> this.transport.status().depth();
         this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()), BACKLOG_CHECK_NANOS);
         this.batcher = settings.batches() ? new TaskBatcher(transport, this.targeting.streams(),
@@ -149,7 +157,8 @@ public final class TaskDispatcher {
         FrameBuffer buffer = this.buffers.get();
         int length;
         try {
-            length = this.encoder.encode(buffer.frame(), this.format, task, taskId, fromId, deliveryFlags);
+            length = this.inline ? encodeInline(buffer, task, taskId, fromId, deliveryFlags)
+                    : this.encoder.encode(buffer.frame(), this.format, task, taskId, fromId, deliveryFlags);
         }
         catch (RuntimeException ex) {
             this.statistics.error();
@@ -172,6 +181,16 @@ public final class TaskDispatcher {
         }
         this.sentMessages.increment();
         this.statistics.queued(1);
+    }
+
+    private int encodeInline(FrameBuffer buffer, OutgoingTask task, int taskId, int fromId, int deliveryFlags) {
+        int dataLength = FrameEncoder.dataLength(task);
+        if (dataLength > this.maxInlineData) {
+            throw new IllegalArgumentException("payload of " + dataLength + " bytes is over the limit of "
+                    + this.maxInlineData + " bytes this transport carries (the largest payload accepted)");
+        }
+        buffer.ensureCapacity(DataHead.HEADER_SIZE + dataLength);
+        return FrameEncoder.encodeInline(buffer.frame(), this.format, task, taskId, fromId, deliveryFlags);
     }
 
     /**

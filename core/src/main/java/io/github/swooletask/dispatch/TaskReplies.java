@@ -5,6 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.worker.ReplySink;
 
@@ -48,8 +50,31 @@ public final class TaskReplies implements ReplySink {
         }
     }
 
+    /**
+     * A result that came from another process (a worker on another host): completes the future of task
+     * {@code taskId} if this dispatcher, tagged {@code tag}, waits for it.
+     */
+    public void resultArrived(int taskId, int tag, @Nullable Object result) {
+        if (tag == this.tag) {
+            CompletableFuture<Object> future = this.futures.remove(taskId);
+            if (future != null) {
+                future.complete(result);
+            }
+        }
+    }
+
+    /** A failure that came from another process; see {@link #resultArrived}. */
+    public void failureArrived(int taskId, int tag, Throwable failure) {
+        if (tag == this.tag) {
+            CompletableFuture<Object> future = this.futures.remove(taskId);
+            if (future != null) {
+                future.completeExceptionally(failure);
+            }
+        }
+    }
+
     @Override
-    public void completed(DecodedTask task, Object result) {
+    public void completed(DecodedTask task, @Nullable Object result) {
         if (task.fromId() == this.tag) {
             CompletableFuture<Object> future = this.futures.remove(task.taskId());
             if (future != null) {

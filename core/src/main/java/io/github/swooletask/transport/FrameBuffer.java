@@ -14,16 +14,34 @@ public final class FrameBuffer {
     /** Bytes before the frame a transport may use: a System V message's {@code long mtype}. */
     public static final int HEADROOM = 8;
 
-    private final ByteBuffer whole;
+    private ByteBuffer whole;
 
-    private final ByteBuffer frame;
+    private ByteBuffer frame;
 
     private long address;
 
     private FrameBuffer(int capacity) {
         this.whole = ByteBuffer.allocateDirect(HEADROOM + capacity).order(ByteOrder.nativeOrder());
-        this.frame = this.whole.position(HEADROOM).slice().order(ByteOrder.nativeOrder());
-        this.whole.clear();
+        this.frame = frameOf(this.whole);
+    }
+
+    private static ByteBuffer frameOf(ByteBuffer whole) {
+        ByteBuffer frame = whole.position(HEADROOM).slice().order(ByteOrder.nativeOrder());
+        whole.clear();
+        return frame;
+    }
+
+    /**
+     * Makes room for frames of {@code capacity} bytes, for transports whose frames may be larger than a System V
+     * message. A larger buffer replaces the old one and its contents are gone; earlier {@link #frame()} views no
+     * longer belong to this buffer.
+     */
+    public void ensureCapacity(int capacity) {
+        if (capacity > this.frame.capacity()) {
+            this.whole = ByteBuffer.allocateDirect(HEADROOM + capacity).order(ByteOrder.nativeOrder());
+            this.frame = frameOf(this.whole);
+            this.address = 0;
+        }
     }
 
     /** A buffer for frames of up to {@code capacity} bytes. */

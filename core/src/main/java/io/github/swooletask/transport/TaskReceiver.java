@@ -2,6 +2,8 @@ package io.github.swooletask.transport;
 
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What one worker thread receives from; used by that thread only. A worker calls {@link #receive}, handles every
  * task of the frame, then {@link #complete}s it before the next receive. A frame the worker abandons (its thread
@@ -23,6 +25,15 @@ public interface TaskReceiver {
      * or it was rejected. Queues and sockets have nothing to do; a transport with acknowledgements acknowledges here.
      */
     default void complete() {
+    }
+
+    /**
+     * Why the message last received holds no frame at all (for example a Redis Streams entry without a
+     * {@code frame} field), or null when {@link #receive} delivered one. The worker rejects such a message with
+     * this reason and {@linkplain #complete() completes} it.
+     */
+    default @Nullable String malformed() {
+        return null;
     }
 
     /**

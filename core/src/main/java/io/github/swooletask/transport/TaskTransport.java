@@ -1,5 +1,9 @@
 package io.github.swooletask.transport;
 
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
 /**
  * Carries encoded task frames from dispatchers to workers: a System V message queue ({@code sysv}, modes 2 and 3),
  * a Unix socket ({@code unix}, mode 1) or memory ({@code memory}, for tests). Thread-safe; each worker uses its own
@@ -9,6 +13,9 @@ public interface TaskTransport extends AutoCloseable {
 
     /** The target of a frame that any worker may take. */
     int ANY_WORKER = -1;
+
+    /** The largest frame of the System V and socket transports: Linux's default {@code kernel.msgmax}. */
+    int MESSAGE_SIZE = 8192;
 
     IpcMode mode();
 
@@ -33,6 +40,29 @@ public interface TaskTransport extends AutoCloseable {
     default ReplyTarget replyTarget(int replyKey, long replyMtype) {
         throw new ReplyRefusedException("the " + mode().label() + " transport cannot reply to other programs; post"
                 + " such tasks to a System V queue (ipc-mode 2 or 3)");
+    }
+
+    /**
+     * The largest frame this transport carries. Up to {@link #MESSAGE_SIZE} (the System V and socket transports), a
+     * larger payload travels in a spill file; a transport that reaches other hosts, which share no spill directory,
+     * carries payloads inline in larger frames and says how large here.
+     */
+    default int maxFrameSize() {
+        return MESSAGE_SIZE;
+    }
+
+    /**
+     * Where results travel between processes of this application when the transport reaches other hosts: tasks
+     * dispatched here with a reply wanted may run elsewhere. Null for host-local transports, whose replies never
+     * leave the JVM that dispatched (or go to another program's queue, see {@link #replyTarget}).
+     */
+    default @Nullable ResultChannel results() {
+        return null;
+    }
+
+    /** Facts an operator wants that only this transport knows (for the endpoint); empty when there are none. */
+    default Map<String, Object> details() {
+        return Map.of();
     }
 
     /** Releases one receive of worker {@code workerId} that is blocked waiting, with a wake-up frame. */

@@ -32,8 +32,20 @@ public final class FrameDecoder {
 
     private final BatchCursor cursor = new BatchCursor(this);
 
+    private final int maxMessageSize;
+
+    /** A decoder for messages of at most {@value TaskFrame#MAX_MESSAGE_SIZE} bytes, as System V queues carry. */
     public FrameDecoder(SpillFiles spillFiles) {
+        this(spillFiles, TaskFrame.MAX_MESSAGE_SIZE);
+    }
+
+    /**
+     * @param maxMessageSize the largest message accepted: {@value TaskFrame#MAX_MESSAGE_SIZE}, or more for a
+     * transport that carries large payloads inline
+     */
+    public FrameDecoder(SpillFiles spillFiles, int maxMessageSize) {
         this.spillFiles = spillFiles;
+        this.maxMessageSize = Math.max(maxMessageSize, TaskFrame.MAX_MESSAGE_SIZE);
     }
 
     /**
@@ -64,9 +76,9 @@ public final class FrameDecoder {
         into.trace = null;
         into.replyKey = 0;
         into.replyMtype = 0;
-        if (length > TaskFrame.MAX_MESSAGE_SIZE) {
+        if (length > this.maxMessageSize) {
             throw new FrameRejectedException(RejectReason.OVERSIZE, "message of more than "
-                    + TaskFrame.MAX_MESSAGE_SIZE + " bytes");
+                    + this.maxMessageSize + " bytes");
         }
         if (!inBatch && isDataHead(text, offset, length)) {
             decodeDataHead(text, offset, length, into);
@@ -119,6 +131,14 @@ public final class FrameDecoder {
             return false;
         }
         return (text.getInt(offset + DataHead.OFFSET_LEN) & 0xFFFFFFFFL) == length - DataHead.HEADER_SIZE;
+    }
+
+    /** The flags of the frame at the start of {@code frame}, in whichever layout it is (0 if too short). */
+    public static int flagsOf(ByteBuffer frame, int length) {
+        if (isDataHead(frame, 0, length)) {
+            return frame.getShort(DataHead.OFFSET_EXT_FLAGS) & 0xFFFF;
+        }
+        return (length >= TaskFrame.HEADER_SIZE) ? frame.getShort(TaskFrame.OFFSET_FLAGS) & 0xFFFF : 0;
     }
 
     private static String notDataHeadEither(ByteBuffer text, int offset, int length, boolean inBatch) {

@@ -61,6 +61,35 @@ public final class FrameEncoder {
         return TaskFrame.HEADER_SIZE + TaskFrame.SPILL_LENGTH;
     }
 
+    /**
+     * Bytes of data (prefixes and payload) a task takes; a frame {@link #encodeInline inline} is this plus the header.
+     */
+    public static int dataLength(OutgoingTask task) {
+        return task.prefixLength() + task.payload().length;
+    }
+
+    /**
+     * Encodes one task at the start of {@code frame} without a spill file whatever its size, for a transport that
+     * carries large frames (hosts share no spill directory): in the 12-byte layout while the data fits its
+     * {@code uint16} length field and the format is swoole-1.7, otherwise in the 40-byte layout of the given format
+     * (swoole-6.1 for swoole-1.7). The caller made room for the header and {@link #dataLength} bytes.
+     */
+    public static int encodeInline(ByteBuffer frame, WireFormat format, OutgoingTask task, int taskId, int fromId,
+            int deliveryFlags) {
+        int dataLength = dataLength(task);
+        int flags = task.flags() | deliveryFlags | task.prefixFlags();
+        if (format == WireFormat.SWOOLE_1_7 && dataLength <= 0xFFFF) {
+            putHeader(frame, 0, taskId, dataLength, fromId, flags);
+            int at = writePrefix(frame, TaskFrame.HEADER_SIZE, task);
+            frame.put(at, task.payload());
+            return TaskFrame.HEADER_SIZE + dataLength;
+        }
+        putDataHead(frame, format.isDataHead() ? format : WireFormat.SWOOLE_6_1, taskId, dataLength, fromId, flags);
+        int at = writePrefix(frame, DataHead.HEADER_SIZE, task);
+        frame.put(at, task.payload());
+        return DataHead.HEADER_SIZE + dataLength;
+    }
+
     private int encodeDataHead(ByteBuffer frame, WireFormat format, OutgoingTask task, int taskId, int fromId,
             int deliveryFlags) {
         byte[] payload = task.payload();

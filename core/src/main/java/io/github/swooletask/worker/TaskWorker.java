@@ -16,6 +16,7 @@ import io.github.swooletask.wire.BatchCursor;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
@@ -71,7 +72,7 @@ final class TaskWorker implements Runnable {
         this.processor = processor;
         this.replies = replies;
         this.statistics = statistics;
-        this.decoder = new FrameDecoder(spillFiles);
+        this.decoder = new FrameDecoder(spillFiles, pool.maxFrameSize());
         this.delivery = receiver::delivery;
     }
 
@@ -144,7 +145,13 @@ final class TaskWorker implements Runnable {
         }
         this.state = WorkerState.BUSY;
         this.statistics.received();
-        handle(length);
+        String malformed = this.receiver.malformed();
+        if (malformed != null) {
+            reject(new FrameRejectedException(RejectReason.BAD_FRAME, malformed));
+        }
+        else {
+            handle(length);
+        }
         this.receiver.complete();
         return 1;
     }

@@ -74,6 +74,11 @@ public final class TaskWorkerPool {
         }
     }
 
+    /** The largest frame the transport carries, for the workers' decoders. */
+    int maxFrameSize() {
+        return this.transport.maxFrameSize();
+    }
+
     /** A thread factory that makes daemon threads named {@code prefix + index}. */
     public static ThreadFactory threadFactory(String prefix) {
         return threadFactory(prefix, true);

@@ -61,8 +61,8 @@ class PhpClientIntegrationTests {
                 "--logging.level.io.github.swooletask=ERROR");
         String port = this.app.getEnvironment().getProperty("local.server.port");
 
-        Result suite = run(List.of("phpunit", "-c", CLIENT.resolve("phpunit.xml.dist").toString(), "--filter",
-                "SampleAppTest"), hexKey, "http://127.0.0.1:" + port, 300);
+        Result suite = run(List.of("phpunit", "-c", CLIENT.resolve("phpunit.xml.dist").toString(), "--testsuite",
+                "integration"), hexKey, "http://127.0.0.1:" + port, 300);
         assertThat(suite.exitCode()).as("PHPUnit against the app:%n%s", suite.output()).isZero();
         assertThat(suite.output()).contains("OK (").doesNotContain("Skipped");
 

@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.autoconfigure;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import io.micrometer.observation.ObservationRegistry;
@@ -19,8 +20,10 @@ import tools.jackson.databind.json.JsonMapper;
 import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
+import io.github.swooletask.reply.CrossHostReplies;
 import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.reply.ReplyRouter;
+import io.github.swooletask.spring.RemoteTaskFailure;
 import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskRecoverer;
@@ -34,9 +37,11 @@ import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.spring.observation.TaskObservations;
 import io.github.swooletask.spring.retry.DeadLetterDirectoryRecoverer;
 import io.github.swooletask.spring.retry.RetryBackoff;
+import io.github.swooletask.transport.ResultChannel;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.SpillFiles;
+import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
@@ -137,9 +142,14 @@ public final class SwooleTaskAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         TaskWorkerPool taskWorkerPool(TaskTransport transport, SpillFiles spillFiles, TaskHandlerInvoker invoker,
-                TaskReplies replies, RemoteReplies remoteReplies, SwooleTaskProperties properties) {
-            return new TaskWorkerPool(transport, spillFiles, invoker, new ReplyRouter(replies, remoteReplies),
-                    properties.resolvedWorkerNum(), TaskWorkerPool.threadFactory("swoole-task-worker-", false));
+                TaskReplies replies, RemoteReplies remoteReplies, TaskPayloadConverter converter,
+                SwooleTaskProperties properties) {
+            ResultChannel results = transport.results();
+            CrossHostReplies crossHost = (results != null) ? new CrossHostReplies(results,
+                    new ConvertingResultEncoder(converter), WorkerConfiguration::describeFailure) : null;
+            return new TaskWorkerPool(transport, spillFiles, invoker,
+                    new ReplyRouter(replies, remoteReplies, crossHost), properties.resolvedWorkerNum(),
+                    TaskWorkerPool.threadFactory("swoole-task-worker-", false));
         }
 
         /** Replies to tasks other programs posted with a reply address. */
@@ -181,7 +191,12 @@ public final class SwooleTaskAutoConfiguration {
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
         TaskDispatcher taskDispatcher(TaskTransport transport, SpillFiles spillFiles, TaskWorkerPool pool,
-                TaskReplies replies, SwooleTaskProperties properties) {
+                TaskReplies replies, TaskPayloadConverter converter, SwooleTaskProperties properties) {
+            ResultChannel results = transport.results();
+            if (results != null) {
+                results.listen((taskId, tag, flags, payload) -> resultArrived(replies, converter, taskId, tag, flags,
+                        payload));
+            }
             SwooleTaskProperties.Batching batching = properties.getBatching();
             DispatcherSettings settings = DispatcherSettings.of(pool.size())
                 .withFullQueuePolicy(properties.getFullQueuePolicy(), properties.getDispatchTimeout())
@@ -192,6 +207,22 @@ public final class SwooleTaskAutoConfiguration {
                         pool.statistics()::receivedCount));
             }
             return new TaskDispatcher(transport, new FrameEncoder(spillFiles), settings, replies);
+        }
+
+        /** A result from another instance completes the caller's future: decoded, or as a failure. */
+        private static void resultArrived(TaskReplies replies, TaskPayloadConverter converter, int taskId, int tag,
+                int flags, byte[] payload) {
+            if ((flags & TaskFlags.FAILED) != 0) {
+                replies.failureArrived(taskId, tag, new TaskExecutionException("(on another instance)", taskId, "",
+                        new RemoteTaskFailure(new String(payload, StandardCharsets.UTF_8))));
+                return;
+            }
+            try {
+                replies.resultArrived(taskId, tag, converter.decodeResult(flags, payload));
+            }
+            catch (IllegalArgumentException ex) {
+                replies.failureArrived(taskId, tag, ex);
+            }
         }
 
         @Bean

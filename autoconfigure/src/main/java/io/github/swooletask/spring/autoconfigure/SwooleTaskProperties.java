@@ -121,6 +121,16 @@ public class SwooleTaskProperties {
 
     private final DeadLetter deadLetter = new DeadLetter();
 
+    /**
+     * Where tasks travel: local (a System V queue or a Unix socket on this host, as ipc-mode says) or redis-streams
+     * (a Redis stream read by a consumer group, for an application on several hosts; needs
+     * spring-boot-starter-data-redis and spring.data.redis.*). With redis-streams, ipc-mode 2 gives directed
+     * delivery and any other mode competing workers.
+     */
+    private Transport transport = Transport.LOCAL;
+
+    private final Redis redis = new Redis();
+
     public IpcMode getIpcMode() {
         return this.ipcMode;
     }
@@ -281,6 +291,18 @@ public class SwooleTaskProperties {
         return this.retry;
     }
 
+    public Transport getTransport() {
+        return this.transport;
+    }
+
+    public void setTransport(Transport transport) {
+        this.transport = transport;
+    }
+
+    public Redis getRedis() {
+        return this.redis;
+    }
+
     public DeadLetter getDeadLetter() {
         return this.deadLetter;
     }
@@ -427,6 +449,129 @@ public class SwooleTaskProperties {
 
         public void setMaxDelay(Duration maxDelay) {
             this.maxDelay = maxDelay;
+        }
+    }
+
+    /** Where tasks travel. */
+    public enum Transport {
+
+        /** A System V message queue or a Unix socket on this host ({@code ipc-mode}). */
+        LOCAL,
+
+        /** A Redis stream read by a consumer group, for many hosts. */
+        REDIS_STREAMS
+    }
+
+    /** The Redis Streams transport ({@code transport=redis-streams}); the connection is spring.data.redis.*. */
+    public static class Redis {
+
+        /** The stream tasks are entries of (each entry's field 'frame' holds the frame bytes). */
+        private String stream = "swoole-task";
+
+        /** The consumer group every worker of every instance reads with. */
+        private String group = "swoole-task";
+
+        /**
+         * This instance's name: its workers are consumers '<instance-id>-<worker>' and its call results arrive on
+         * '<stream>:replies:<instance-id>'. Default: host name and process id. Set it (e.g. to the pod name) to keep
+         * a name across restarts, so a restarted instance takes up its own pending entries at once.
+         */
+        private @Nullable String instanceId;
+
+        /** How long an entry stays pending with a consumer (one that died, say) before live consumers claim it. */
+        private Duration claimAfter = Duration.ofSeconds(30);
+
+        /**
+         * Most entries the streams may hold, delivered but unacknowledged ones included; past it a dispatch follows
+         * full-queue-policy. Acknowledged entries are trimmed.
+         */
+        private long maxLength = 1_000_000;
+
+        /**
+         * How many times an entry is delivered (the first time included) before it goes to the dead-letter stream
+         * instead: consumers that died while handling it do not make it run forever.
+         */
+        private long maxDeliveries = 3;
+
+        /** Where entries that could not be handled go, with the reason. Default: '<stream>:dead-letters'. */
+        private @Nullable String deadLetterStream;
+
+        /** Most entries one read of a worker takes. */
+        private int readCount = 64;
+
+        /** How long one blocking read waits; a pause or stop takes effect within it. */
+        private Duration blockTimeout = Duration.ofMillis(500);
+
+        public String getStream() {
+            return this.stream;
+        }
+
+        public void setStream(String stream) {
+            this.stream = stream;
+        }
+
+        public String getGroup() {
+            return this.group;
+        }
+
+        public void setGroup(String group) {
+            this.group = group;
+        }
+
+        public @Nullable String getInstanceId() {
+            return this.instanceId;
+        }
+
+        public void setInstanceId(@Nullable String instanceId) {
+            this.instanceId = instanceId;
+        }
+
+        public Duration getClaimAfter() {
+            return this.claimAfter;
+        }
+
+        public void setClaimAfter(Duration claimAfter) {
+            this.claimAfter = claimAfter;
+        }
+
+        public long getMaxLength() {
+            return this.maxLength;
+        }
+
+        public void setMaxLength(long maxLength) {
+            this.maxLength = maxLength;
+        }
+
+        public long getMaxDeliveries() {
+            return this.maxDeliveries;
+        }
+
+        public void setMaxDeliveries(long maxDeliveries) {
+            this.maxDeliveries = maxDeliveries;
+        }
+
+        public @Nullable String getDeadLetterStream() {
+            return this.deadLetterStream;
+        }
+
+        public void setDeadLetterStream(@Nullable String deadLetterStream) {
+            this.deadLetterStream = deadLetterStream;
+        }
+
+        public int getReadCount() {
+            return this.readCount;
+        }
+
+        public void setReadCount(int readCount) {
+            this.readCount = readCount;
+        }
+
+        public Duration getBlockTimeout() {
+            return this.blockTimeout;
+        }
+
+        public void setBlockTimeout(Duration blockTimeout) {
+            this.blockTimeout = blockTimeout;
         }
     }
 

@@ -28,6 +28,10 @@ public final class TaskTransportFactory {
 
     /** The transport of the configured ipc-mode; the caller closes it. */
     public TaskTransport create() {
+        if (this.properties.getTransport() == SwooleTaskProperties.Transport.REDIS_STREAMS) {
+            throw new IllegalStateException("swoole.task.transport=redis-streams needs Redis on the class path: add"
+                    + " spring-boot-starter-data-redis (Lettuce) to the application, and set spring.data.redis.*");
+        }
         IpcMode mode = this.properties.getIpcMode();
         if (!this.properties.isAutoStartup() && (mode == IpcMode.UNIX_SOCKET || this.properties.resolvedKey() == null)) {
             logger.warn("swoole.task.auto-startup=false with {}: this application's own queue or socket has no other"

@@ -1,6 +1,7 @@
 package io.github.swooletask.spring.endpoint;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -73,11 +74,11 @@ public class SwooleTaskEndpoint {
         }
         catch (RuntimeException ex) {
             return new SwooleTaskDescriptor(mode, wireFormat, null, null, null, null, null, null, null, null, workers,
-                    totals, kernel, String.valueOf(ex.getMessage()));
+                    totals, kernel, String.valueOf(ex.getMessage()), transportDetails());
         }
         return new SwooleTaskDescriptor(mode, wireFormat, status.key(), status.queueId(), status.permissions(),
                 status.depth(), status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(),
-                workers, totals, kernel, null);
+                workers, totals, kernel, null, transportDetails());
     }
 
     /**
@@ -102,6 +103,11 @@ public class SwooleTaskEndpoint {
         return new PurgeResult(this.transport.purge());
     }
 
+    private @Nullable Map<String, Object> transportDetails() {
+        Map<String, Object> details = this.transport.details();
+        return details.isEmpty() ? null : details;
+    }
+
     private Workers workers() {
         return new Workers(this.pool.size(), this.pool.activeCount(), this.pool.pausedCount(), this.pool.deadCount(),
                 this.pool.isRunning(), this.pool.isPaused());
@@ -124,11 +130,14 @@ public class SwooleTaskEndpoint {
      * @param totals totals since start
      * @param kernel the kernel's message queue limits (-1 when unreadable)
      * @param error why the queue's state could not be read, null when it could
+     * @param transport what only the transport knows (Redis Streams: stream, group, consumers and their pending
+     *     entries, the oldest pending entry's age), null for the local transports
      */
     public record SwooleTaskDescriptor(Mode mode, String wireFormat, @Nullable String key, @Nullable Integer queueId,
             @Nullable String permissions, @Nullable Long depth, @Nullable Long bytes, @Nullable Long capacity,
             @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers, Totals totals,
-            Kernel kernel, @Nullable String error) implements OperationResponseBody {
+            Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport)
+            implements OperationResponseBody {
     }
 
     /**

@@ -108,6 +108,31 @@ public final class TaskPayloadConverter {
         }
     }
 
+    /**
+     * A result that came from another instance: PHP {@code serialize()} data and JSON decoded to maps, lists and
+     * scalars, anything else as UTF-8 text.
+     * @throws IllegalArgumentException when the data does not decode
+     */
+    public @Nullable Object decodeResult(int flags, byte[] payload) {
+        if ((flags & TaskFlags.SERIALIZE) != 0) {
+            try {
+                return PhpUnserializer.read(payload);
+            }
+            catch (PhpSerializeException ex) {
+                throw new IllegalArgumentException("the result is not PHP serialize() data: " + ex.getMessage(), ex);
+            }
+        }
+        if ((flags & TaskFlags.JSON) != 0) {
+            try {
+                return this.jsonMapper.readValue(payload, Object.class);
+            }
+            catch (JacksonException ex) {
+                throw new IllegalArgumentException("the result is not JSON: " + ex.getOriginalMessage(), ex);
+            }
+        }
+        return new String(payload, StandardCharsets.UTF_8);
+    }
+
     /** The Jackson type for a parameter, resolved once per handler. */
     public JavaType javaType(Type type) {
         return this.jsonMapper.getTypeFactory().constructType(type);

@@ -166,7 +166,12 @@ public final class SwooleTaskMetrics implements MeterBinder, TaskExecutionListen
 
     private double queueValue(TaskTransport transport, ToLongFunction<QueueStatus> value) {
         QueueStatus status = status(transport);
-        return (status != null) ? value.applyAsLong(status) : Double.NaN;
+        if (status == null) {
+            return Double.NaN;
+        }
+        long number = value.applyAsLong(status);
+        // a transport that cannot tell (Redis Streams has no byte count or byte capacity) says -1
+        return (number >= 0) ? number : Double.NaN;
     }
 
     /** The queue status, read at most once per {@value #STATUS_CACHE_MILLIS} ms; null when it cannot be read. */

@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
@@ -12,6 +13,7 @@ import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.metrics.ReplyMetrics;
 import io.github.swooletask.spring.metrics.SwooleTaskMetrics;
+import io.github.swooletask.spring.metrics.TransportDetailMetrics;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
 
@@ -34,6 +36,13 @@ public final class SwooleTaskMetricsAutoConfiguration {
     SwooleTaskMetrics swooleTaskMetrics(ObjectProvider<TaskTransport> transport, ObjectProvider<TaskWorkerPool> pool,
             ObjectProvider<TaskDispatcher> dispatcher) {
         return SwooleTaskMetrics.deferred(transport::getObject, pool::getObject, dispatcher::getObject);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(name = "swoole.task.transport", havingValue = "redis-streams")
+    TransportDetailMetrics swooleTaskTransportDetailMetrics(TaskTransport transport) {
+        return new TransportDetailMetrics(transport);
     }
 
     @Bean

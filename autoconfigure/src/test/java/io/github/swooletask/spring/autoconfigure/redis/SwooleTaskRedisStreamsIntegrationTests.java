@@ -1,0 +1,234 @@
+package io.github.swooletask.spring.autoconfigure.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.github.swooletask.redis.RedisStreamsTransport;
+import io.github.swooletask.spring.RemoteTaskFailure;
+import io.github.swooletask.spring.TaskContext;
+import io.github.swooletask.spring.TaskExecutionException;
+import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
+import io.github.swooletask.support.RedisServerExtension;
+import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.worker.TaskWorkerPool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code swoole.task.transport=redis-streams} on Boot's Redis auto-configuration and a real redis-server: handlers
+ * unchanged, calls across instances, the dead-letter stream, a PHP producer with phpredis, and what happens without
+ * Redis on the class path.
+ */
+class SwooleTaskRedisStreamsIntegrationTests {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final RedisServerExtension redis = RedisServerExtension.ephemeral();
+
+    @TempDir
+    Path tmp;
+
+    private String stream;
+
+    private RedisClient client;
+
+    private StatefulRedisConnection<byte[], byte[]> raw;
+
+    @BeforeEach
+    void connect() {
+        this.stream = "it-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        this.client = RedisClient.create(redis.uri());
+        this.raw = this.client.connect(ByteArrayCodec.INSTANCE);
+    }
+
+    @AfterEach
+    void removeStreams() {
+        try {
+            for (byte[] key : this.raw.sync().keys(bytes(this.stream + "*"))) {
+                this.raw.sync().del(key);
+            }
+        }
+        finally {
+            this.raw.close();
+            this.client.shutdown();
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private ApplicationContextRunner runner(String instance) {
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, DataRedisAutoConfiguration.class,
+                    SwooleTaskRedisStreamsAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
+            .withUserConfiguration(Handlers.class)
+            .withPropertyValues("swoole.task.transport=redis-streams", "swoole.task.redis.stream=" + this.stream,
+                    "swoole.task.redis.instance-id=" + instance, "swoole.task.redis.block-timeout=200ms",
+                    "swoole.task.worker-num=2", "swoole.task.retry.max-retries=0",
+                    "swoole.task.tmpdir=" + this.tmp, "spring.data.redis.host=" + redis.host(),
+                    "spring.data.redis.port=" + redis.port(), "swoole.task.shutdown-timeout=5s");
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Handlers {
+
+        @Bean
+        Recorder recorder() {
+            return new Recorder();
+        }
+    }
+
+    /** Records what it handled; "upper" returns a result, "boom" fails. */
+    static class Recorder {
+
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @TaskHandler
+        void record(Object payload, TaskContext context) {
+            this.seen.add(String.valueOf(payload) + " @" + context.delivery().get(RedisStreamsTransport.STREAM));
+        }
+
+        @TaskHandler("upper")
+        String upper(String text) {
+            return text.toUpperCase();
+        }
+
+        @TaskHandler("boom")
+        String boom(String text) {
+            throw new IllegalStateException("boom: " + text);
+        }
+
+        @TaskHandler("thumbnail")
+        Map<String, Object> thumbnail(Map<String, Object> request) {
+            return Map.of("image", request.get("image"), "path", "/thumbs/" + request.get("image"));
+        }
+    }
+
+    @Test
+    void handlersRunUnchangedOverTheStream() {
+        runner("solo").run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(TaskTransport.class)).isInstanceOf(RedisStreamsTransport.class);
+            TaskTemplate tasks = context.getBean(TaskTemplate.class);
+            tasks.dispatch("hello over redis");
+            assertThat(tasks.<String>call("upper", "shout").get(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                .isEqualTo("SHOUT");
+            Recorder recorder = context.getBean(Recorder.class);
+            await().atMost(DEADLINE).until(() -> recorder.seen.contains("hello over redis @" + this.stream));
+            Map<String, Object> details = context.getBean(TaskTransport.class).details();
+            assertThat(details).containsEntry("stream", this.stream).containsEntry("group", "swoole-task")
+                .containsKey("consumers");
+        });
+    }
+
+    @Test
+    void aCallAnsweredOnAnotherInstanceCompletesTheCallersFuture() {
+        runner("worker-instance").run((worker) -> runner("caller-instance")
+            .withPropertyValues("swoole.task.auto-startup=false").run((caller) -> {
+                assertThat(caller.getBean(TaskWorkerPool.class).isRunning()).isFalse();
+                TaskTemplate tasks = caller.getBean(TaskTemplate.class);
+                assertThat(tasks.<String>call("upper", "across hosts").get(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                    .isEqualTo("ACROSS HOSTS");
+                Object thumbnail = tasks.call("thumbnail", Map.of("image", "cat.png")).get(DEADLINE.toSeconds(),
+                        TimeUnit.SECONDS);
+                assertThat(thumbnail).isEqualTo(Map.of("image", "cat.png", "path", "/thumbs/cat.png"));
+                ExecutionException failure = Assertions.catchThrowableOfType(
+                        ExecutionException.class,
+                        () -> tasks.call("boom", "x").get(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+                assertThat(failure.getCause()).isInstanceOf(TaskExecutionException.class)
+                    .hasCauseInstanceOf(RemoteTaskFailure.class);
+                assertThat(failure.getCause().getCause()).hasMessage("IllegalStateException: boom: x");
+            }));
+    }
+
+    @Test
+    void aTaskThatFailedEveryAttemptGoesToTheDeadLetterStream() {
+        runner("dead").run((context) -> {
+            context.getBean(TaskTemplate.class).dispatch("boom", "poison");
+            byte[] deadLetters = bytes(this.stream + ":dead-letters");
+            await().atMost(DEADLINE).until(() -> this.raw.sync().xlen(deadLetters) == 1);
+            StreamMessage<byte[], byte[]> entry = this.raw.sync().xrange(deadLetters, Range.create("-", "+")).get(0);
+            Map<String, String> fields = new HashMap<>();
+            entry.getBody().forEach((key, value) -> fields.put(new String(key, StandardCharsets.UTF_8),
+                    new String(value, StandardCharsets.UTF_8)));
+            assertThat(fields).containsEntry("name", "boom").containsEntry("payload", "poison")
+                .containsEntry("handler", "Recorder.boom");
+            assertThat(fields.get("reason")).contains("IllegalStateException: boom: poison");
+            await().atMost(DEADLINE).until(() -> this.raw.sync().xpending(bytes(this.stream), bytes("swoole-task"))
+                .getCount() == 0);
+        });
+    }
+
+    @Test
+    void aPhpProducerWithPhpredisPostsTextArraysAndLargePayloads() throws Exception {
+        runner("php").run((context) -> {
+            Path script = Path.of("src/test/resources/php/redis-producer.php").toAbsolutePath();
+            Process php = new ProcessBuilder("php", script.toString(), Integer.toString(redis.port()), this.stream)
+                .redirectErrorStream(true).start();
+            String output = new String(php.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(php.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(php.exitValue()).as(output).isZero();
+            Recorder recorder = context.getBean(Recorder.class);
+            await().atMost(DEADLINE).until(() -> recorder.seen.size() == 3);
+            assertThat(recorder.seen).contains("hello from PHP @" + this.stream,
+                    "[1, two, {k=3.5}] @" + this.stream, "0123456789".repeat(10_000) + " @" + this.stream);
+        });
+    }
+
+    @Test
+    void withoutRedisOnTheClassPathTheStartupSaysWhatToAdd() {
+        runner("none").withClassLoader(new FilteredClassLoader("io.lettuce", "org.springframework.boot.data.redis"))
+            .run((context) -> assertThat(context).getFailure().rootCause()
+                .hasMessageContaining("spring-boot-starter-data-redis"));
+    }
+
+    @Test
+    void redisDownFailsADispatchWithTheServerInTheMessage() throws Exception {
+        runner("down").run((context) -> {
+            TaskTemplate tasks = context.getBean(TaskTemplate.class);
+            redis.kill();
+            try {
+                Assertions.assertThatThrownBy(() -> tasks.dispatch("nobody home"))
+                    .hasMessageContaining("Redis at " + redis.host() + ":" + redis.port());
+            }
+            finally {
+                redis.start();
+            }
+            await("dispatch works again once Redis is back").atMost(DEADLINE).ignoreExceptions()
+                .until(() -> tasks.dispatch("back again") > 0);
+        });
+    }
+
+}
