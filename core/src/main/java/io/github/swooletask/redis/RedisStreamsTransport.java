@@ -27,8 +27,6 @@ import io.github.swooletask.transport.QueueStatus;
 import io.github.swooletask.transport.ResultChannel;
 import io.github.swooletask.transport.TaskReceiver;
 import io.github.swooletask.transport.TaskTransport;
-import io.github.swooletask.wire.FrameDecoder;
-import io.github.swooletask.wire.TaskFlags;
 
 /**
  * Tasks as entries of a Redis stream read by one consumer group, for an application on several hosts. Every worker
@@ -80,6 +78,8 @@ public final class RedisStreamsTransport implements TaskTransport {
 
     private final RedisResultChannel results;
 
+    private final byte[] replyAddress;
+
     /** Entries added since the last exact length, plus that length: a dispatch checks it, not Redis, every time. */
     private final AtomicLong lengthEstimate = new AtomicLong();
 
@@ -121,6 +121,7 @@ public final class RedisStreamsTransport implements TaskTransport {
             throw failure("create consumer group " + settings.group() + " of stream " + settings.stream(), ex);
         }
         this.results = new RedisResultChannel(this);
+        this.replyAddress = RedisKeys.bytes(this.results.address());
         this.trimmer = new StreamTrimmer(this);
         this.trimmer.start();
     }
@@ -194,8 +195,8 @@ public final class RedisStreamsTransport implements TaskTransport {
     }
 
     /**
-     * Adds the frame as an entry ({@code XADD}), to the worker's own stream in ipc-mode 2. A call's entry also names
-     * this instance's reply stream.
+     * Adds the frame as an entry ({@code XADD}), to the worker's own stream in ipc-mode 2, with field
+     * {@code reply-to} naming this instance's reply stream (where the results of its calls go).
      * @return false when the stream holds {@code maxLength} entries (the dispatcher's policy waits or fails)
      * @throws RedisTransportException when Redis cannot be reached
      */
@@ -209,15 +210,10 @@ public final class RedisStreamsTransport implements TaskTransport {
         }
         byte[] frame = new byte[length];
         buffer.frame().get(0, frame);
-        Map<byte[], byte[]> body;
-        if ((FrameDecoder.flagsOf(buffer.frame(), length) & TaskFlags.REPLY) != 0) {
-            body = new LinkedHashMap<>();
-            body.put(RedisKeys.FRAME, frame);
-            body.put(RedisKeys.REPLY_TO, RedisKeys.bytes(this.results.address()));
-        }
-        else {
-            body = Map.of(RedisKeys.FRAME, frame);
-        }
+        // every entry names this instance's reply stream: a call may sit inside a batch, whose header says nothing
+        Map<byte[], byte[]> body = new LinkedHashMap<>();
+        body.put(RedisKeys.FRAME, frame);
+        body.put(RedisKeys.REPLY_TO, this.replyAddress);
         byte[] key = (this.settings.directed() && workerId >= 0 && workerId < this.workerStreams.length)
                 ? this.workerStreams[workerId] : this.stream;
         try {

@@ -3,9 +3,11 @@ package io.github.swooletask.spring.autoconfigure.redis;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -171,6 +173,20 @@ class SwooleTaskRedisStreamsIntegrationTests {
                     .hasCauseInstanceOf(RemoteTaskFailure.class);
                 assertThat(failure.getCause().getCause()).hasMessage("IllegalStateException: boom: x");
             }));
+    }
+
+    @Test
+    void manyCallsBetweenTwoWorkingInstancesAllComeBackBatchedOrNot() {
+        runner("one").run((one) -> runner("two").run((two) -> {
+            TaskTemplate tasks = one.getBean(TaskTemplate.class);
+            List<CompletableFuture<String>> calls = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                calls.add(tasks.call("upper", "call " + i));
+            }
+            for (int i = 0; i < calls.size(); i++) {
+                assertThat(calls.get(i).get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("CALL " + i);
+            }
+        }));
     }
 
     @Test
