@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +108,8 @@ final class TaskBatcher {
             long deadlineNanos) {
         Batch batch = this.batches[slot];
         int size = task.inlineSize();
-        synchronized (batch) {
+        batch.lock.lock();
+        try {
             if (batch.used + size > this.maxBatch && !batch.send(deadlineNanos, true)) {
                 return false;
             }
@@ -123,6 +125,9 @@ final class TaskBatcher {
                 }
             }
         }
+        finally {
+            batch.lock.unlock();
+        }
         return true;
     }
 
@@ -132,8 +137,12 @@ final class TaskBatcher {
         if (batch.count == 0) {
             return true;
         }
-        synchronized (batch) {
+        batch.lock.lock();
+        try {
             return batch.count == 0 || batch.send(deadlineNanos, true);
+        }
+        finally {
+            batch.lock.unlock();
         }
     }
 
@@ -147,17 +156,19 @@ final class TaskBatcher {
             long now = System.nanoTime();
             for (Batch batch : this.batches) {
                 if (batch.count > 0 && now - batch.openedNanos >= this.lingerNanos) {
-                    synchronized (batch) {
-                        try {
-                            if (batch.count > 0) {
-                                batch.send(0, false);
-                            }
+                    batch.lock.lock();
+                    try {
+                        if (batch.count > 0) {
+                            batch.send(0, false);
                         }
-                        catch (RuntimeException ex) {
-                            // the batch stays whole; the next send or the final flush tries again
-                            logger.warn("Could not send a batch of {} task(s), will try again: {}", batch.count,
-                                    ex.getMessage());
-                        }
+                    }
+                    catch (RuntimeException ex) {
+                        // the batch stays whole; the next send or the final flush tries again
+                        logger.warn("Could not send a batch of {} task(s), will try again: {}", batch.count,
+                                ex.getMessage());
+                    }
+                    finally {
+                        batch.lock.unlock();
                     }
                 }
             }
@@ -179,17 +190,26 @@ final class TaskBatcher {
     void flushAll(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         for (Batch batch : this.batches) {
-            synchronized (batch) {
+            batch.lock.lock();
+            try {
                 if (batch.count > 0 && !batch.send(deadline, true)) {
                     logger.error("{} batched task(s) could not be queued before shutdown: the queue stayed full",
                             batch.count);
                 }
             }
+            finally {
+                batch.lock.unlock();
+            }
         }
     }
 
-    /** One open batch; guarded by its own monitor. */
+    /**
+     * One open batch; guarded by its own lock (not a monitor: a dispatch on a virtual thread that waits for room
+     * while holding it must not pin its carrier).
+     */
     private final class Batch {
+
+        final ReentrantLock lock = new ReentrantLock();
 
         final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 import org.jspecify.annotations.Nullable;
@@ -68,8 +69,12 @@ public final class TaskDispatcher {
 
     private volatile boolean closing;
 
-    private final ThreadLocal<FrameBuffer> buffers = ThreadLocal
-        .withInitial(() -> FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE));
+    /**
+     * A fixed set of send buffers, picked by thread id, each with its own lock: threads that come and go (pools,
+     * virtual threads) leave no native buffer behind, and a wait for room never pins a virtual thread's carrier.
+     */
+    private final SendBuffer[] sendBuffers = SendBuffer.newSet(Math.max(2, 2 * Runtime.getRuntime()
+        .availableProcessors()));
 
     /**
      * @param transport where tasks go
@@ -154,7 +159,18 @@ public final class TaskDispatcher {
                 throw this.fullQueue.full();
             }
         }
-        FrameBuffer buffer = this.buffers.get();
+        SendBuffer slot = this.sendBuffers[(int) (Thread.currentThread().getId() % this.sendBuffers.length)];
+        slot.lock.lock();
+        try {
+            sendAlone(slot.buffer, task, taskId, fromId, deliveryFlags, target);
+        }
+        finally {
+            slot.lock.unlock();
+        }
+    }
+
+    private void sendAlone(FrameBuffer buffer, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
+            int target) {
         int length;
         try {
             length = this.inline ? encodeInline(buffer, task, taskId, fromId, deliveryFlags)
@@ -181,6 +197,22 @@ public final class TaskDispatcher {
         }
         this.sentMessages.increment();
         this.statistics.queued(1);
+    }
+
+    /** One send buffer and the lock of the thread using it. */
+    private static final class SendBuffer {
+
+        final ReentrantLock lock = new ReentrantLock();
+
+        final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+
+        static SendBuffer[] newSet(int n) {
+            SendBuffer[] set = new SendBuffer[n];
+            for (int i = 0; i < n; i++) {
+                set[i] = new SendBuffer();
+            }
+            return set;
+        }
     }
 
     private int encodeInline(FrameBuffer buffer, OutgoingTask task, int taskId, int fromId, int deliveryFlags) {

@@ -286,6 +286,11 @@ public final class RedisStreamsTransport implements TaskTransport {
         }
     }
 
+    /** Told by a receiver whose worker is gone. */
+    void released(StreamReceiver receiver) {
+        this.receivers.remove(receiver);
+    }
+
     @Override
     public void wake(int workerId) {
         for (StreamReceiver receiver : this.receivers) {

@@ -340,6 +340,12 @@ final class StreamReceiver implements TaskReceiver {
         this.connection.closeAsync();
     }
 
+    @Override
+    public void release() {
+        close();
+        this.transport.released(this);
+    }
+
     /** An entry taken from a stream, with how often it was delivered. */
     private record Taken(byte[] stream, StreamMessage<byte[], byte[]> message, long deliveries) {
     }

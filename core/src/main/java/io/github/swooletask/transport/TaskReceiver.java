@@ -43,4 +43,12 @@ public interface TaskReceiver {
     default Map<String, Object> delivery() {
         return Map.of();
     }
+
+    /**
+     * The worker that used this receiver died and a new one with a new receiver takes its place: a transport with a
+     * connection per receiver closes it here. What the dead worker had taken and not completed is the transport's to
+     * deliver again, as after a crash.
+     */
+    default void release() {
+    }
 }

@@ -84,6 +84,15 @@ final class TaskWorker implements Runnable {
         return this.state;
     }
 
+    void releaseReceiver() {
+        try {
+            this.receiver.release();
+        }
+        catch (RuntimeException ex) {
+            logger.warn("Could not release the receiver of task worker {}: {}", this.id, ex.getMessage());
+        }
+    }
+
     int currentTaskId() {
         return this.currentTaskId;
     }
@@ -117,6 +126,7 @@ final class TaskWorker implements Runnable {
         catch (Throwable ex) {
             this.state = WorkerState.DIED;
             logger.error("Task worker {} died", this.id, ex);
+            this.pool.workerDied(this.id);
             if (ex instanceof Error error) {
                 throw error;
             }
@@ -227,6 +237,7 @@ final class TaskWorker implements Runnable {
             return;
         }
         this.statistics.processed();
+        this.pool.workerSucceeded(this.id);
         if (wantsReply) {
             this.replies.completed(task, result);
         }

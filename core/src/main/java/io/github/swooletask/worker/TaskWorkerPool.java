@@ -4,12 +4,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +54,21 @@ public final class TaskWorkerPool {
 
     private volatile boolean started;
 
+    private final ThreadFactory threadFactory;
+
+    private final SpillFiles spillFiles;
+
+    private final TaskProcessor processor;
+
+    private final ReplySink replies;
+
+    /** Replaces a worker thread that died, after a backoff; made on the first death. */
+    private volatile @Nullable ScheduledExecutorService replacer;
+
+    private final int[] deathsInARow;
+
+    private final AtomicLong replaced = new AtomicLong();
+
     /**
      * @param transport where tasks come from
      * @param spillFiles where spilled payloads are read
@@ -64,14 +83,22 @@ public final class TaskWorkerPool {
             throw new IllegalArgumentException("worker count must be at least 1, was " + workerCount);
         }
         this.transport = Objects.requireNonNull(transport, "transport");
-        Objects.requireNonNull(replies, "replies");
+        this.replies = Objects.requireNonNull(replies, "replies");
+        this.spillFiles = spillFiles;
+        this.processor = processor;
+        this.threadFactory = threadFactory;
         this.workers = new TaskWorker[workerCount];
         this.threads = new Thread[workerCount];
+        this.deathsInARow = new int[workerCount];
         for (int i = 0; i < workerCount; i++) {
-            this.workers[i] = new TaskWorker(this, i, transport.receiver(i), spillFiles, processor, replies,
-                    this.statistics);
+            this.workers[i] = newWorker(i);
             this.threads[i] = threadFactory.newThread(this.workers[i]);
         }
+    }
+
+    private TaskWorker newWorker(int i) {
+        return new TaskWorker(this, i, this.transport.receiver(i), this.spillFiles, this.processor,
+                this.replies, this.statistics);
     }
 
     /** The largest frame the transport carries, for the workers' decoders. */
@@ -98,15 +125,88 @@ public final class TaskWorkerPool {
         };
     }
 
-    /** Starts every worker thread. */
+    /**
+     * Starts every worker thread; after a {@link #stop} it starts them again (any number of times), with new
+     * threads. A worker whose old thread is still stuck in a handler gets a new receiver rather than share its old
+     * one.
+     */
     public synchronized void start() {
-        if (this.started) {
+        if (this.started && !this.stopping) {
             return;
         }
+        boolean restart = this.started;
+        this.stopping = false;
+        this.paused = false;
         this.started = true;
-        for (Thread thread : this.threads) {
-            thread.start();
+        for (int i = 0; i < this.threads.length; i++) {
+            if (restart) {
+                if (this.threads[i].isAlive()) {
+                    logger.warn("Task worker {} is still in its last task from before the stop; a new worker takes"
+                            + " its place", i);
+                    this.workers[i] = newWorker(i);
+                }
+                this.threads[i] = this.threadFactory.newThread(this.workers[i]);
+            }
+            this.threads[i].start();
         }
+    }
+
+    /**
+     * Told by a worker whose thread is ending through an unexpected error: a new thread takes its place after a
+     * backoff (100 ms, doubling with each death in a row up to 10 s), so the pool keeps its size.
+     */
+    void workerDied(int id) {
+        long delayMillis;
+        int deaths;
+        synchronized (this) {
+            if (this.stopping) {
+                return;
+            }
+            deaths = ++this.deathsInARow[id];
+            delayMillis = Math.min(10_000L, 100L << Math.min(deaths - 1, 7));
+            replacer().schedule(() -> replace(id), delayMillis, TimeUnit.MILLISECONDS);
+        }
+        logger.warn("Task worker {} will be replaced in {} ms ({} death(s) in a row)", id, delayMillis, deaths);
+    }
+
+    /** Told by a worker that ran a task through: its deaths are no longer in a row. */
+    void workerSucceeded(int id) {
+        if (this.deathsInARow[id] != 0) {
+            synchronized (this) {
+                this.deathsInARow[id] = 0;
+            }
+        }
+    }
+
+    private synchronized void replace(int id) {
+        if (this.stopping || !this.started || this.threads[id].isAlive()) {
+            return;
+        }
+        // the dead worker's receiver may hold a message it never completed: a new worker starts on a fresh one
+        this.workers[id].releaseReceiver();
+        this.workers[id] = newWorker(id);
+        this.threads[id] = this.threadFactory.newThread(this.workers[id]);
+        this.threads[id].start();
+        this.replaced.incrementAndGet();
+        logger.info("Task worker {} was replaced by a new thread", id);
+    }
+
+    private ScheduledExecutorService replacer() {
+        ScheduledExecutorService scheduler = this.replacer;
+        if (scheduler == null) {
+            scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+                Thread thread = new Thread(runnable, "swoole-task-worker-replacer");
+                thread.setDaemon(true);
+                return thread;
+            });
+            this.replacer = scheduler;
+        }
+        return scheduler;
+    }
+
+    /** How many worker threads were replaced after dying of an unexpected error. */
+    public long replacedCount() {
+        return this.replaced.get();
     }
 
     public boolean isRunning() {
@@ -142,6 +242,11 @@ public final class TaskWorkerPool {
                 return new StopReport(List.of(), 0);
             }
             this.stopping = true;
+        }
+        ScheduledExecutorService scheduler = this.replacer;
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            this.replacer = null;
         }
         resume();
         wakeReceiving();
