@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tries the starter as a new user would: a fresh Spring Boot 4.0.7 app that declares only
 # spring-boot-starter-parent and swoole-task-spring-boot-starter, with one @TaskHandler method.
-# It runs the app in ipc-mode 1 with nothing configured, then in modes 2 and 3 with a key, and posts tasks with
+# It runs the app in ipc-mode 1 with nothing configured, then in modes 2 and 3 with a key (3 once more with
+# spring.main.lazy-initialization=true), and posts tasks with
 # the reference PHP client (../shared/reference/SwooleTask.php, unchanged) or, without it, with the sample's client.
 # Needs `mvn -B install -DskipTests` of this repository first, java 17, and php with sysvmsg.
 set -euo pipefail
@@ -111,4 +112,7 @@ run_case mode1-defaults no
 run_case mode2 yes --swoole.task.ipc-mode=2 --swoole.task.worker-num=3 --swoole.task.message-queue-key="$key"
 ipcrm -Q "$key"
 run_case mode3 yes --swoole.task.ipc-mode=msgqueue-preemptive --swoole.task.worker-num=2 --swoole.task.message-queue-key="$key"
-echo "fresh app check: 3 cases passed"
+ipcrm -Q "$key"
+# every bean lazy: the handler's bean must still be made at startup, or PHP's tasks find no handler
+run_case mode3-lazy yes --spring.main.lazy-initialization=true --swoole.task.ipc-mode=3 --swoole.task.worker-num=2 --swoole.task.message-queue-key="$key"
+echo "fresh app check: 4 cases passed"

@@ -275,6 +275,17 @@ final class StreamReceiver implements TaskReceiver {
         }
     }
 
+    /** The entry last received is acknowledged when the returned action runs, from whichever thread. */
+    @Override
+    public Runnable detach() {
+        Taken done = this.current;
+        this.current = null;
+        if (done == null) {
+            return NOTHING_TO_COMPLETE;
+        }
+        return () -> acknowledge(done.stream(), done.message().getId());
+    }
+
     private void acknowledge(byte[] stream, String id) {
         try {
             this.async.xack(stream, this.group, id).whenComplete((count, failure) -> {

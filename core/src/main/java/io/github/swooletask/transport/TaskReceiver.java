@@ -28,6 +28,20 @@ public interface TaskReceiver {
     }
 
     /**
+     * Takes over the completion of the message last received, for a message whose tasks finish on other threads: the
+     * receiver goes on as if it were {@linkplain #complete() completed}, and the message is completed when the
+     * returned action runs, from any thread, once. Queues and sockets have nothing to complete; a transport whose
+     * {@link #complete()} does work overrides this.
+     */
+    default Runnable detach() {
+        return NOTHING_TO_COMPLETE;
+    }
+
+    /** The completion of a message that needs none. */
+    Runnable NOTHING_TO_COMPLETE = () -> {
+    };
+
+    /**
      * Why the message last received holds no frame at all (for example a Redis Streams entry without a
      * {@code frame} field), or null when {@link #receive} delivered one. The worker rejects such a message with
      * this reason and {@linkplain #complete() completes} it.

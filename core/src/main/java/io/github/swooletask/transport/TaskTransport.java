@@ -68,6 +68,13 @@ public interface TaskTransport extends AutoCloseable {
     /** Releases one receive of worker {@code workerId} that is blocked waiting, with a wake-up frame. */
     void wake(int workerId);
 
+    /**
+     * Starts taking frames from other programs, for a transport that listens (mode 1 binds its socket here); called
+     * by the worker pool before its workers first start. Idempotent; nothing to do for queues and streams.
+     */
+    default void listen() {
+    }
+
     /** The queue's state. */
     QueueStatus status();
 

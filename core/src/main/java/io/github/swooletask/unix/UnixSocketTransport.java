@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,17 +24,17 @@ public final class UnixSocketTransport implements TaskTransport {
 
     private static final Logger logger = LoggerFactory.getLogger(UnixSocketTransport.class);
 
-    private final SocketFile socketFile;
+    private final Path path;
+
+    private final int perms;
 
     private final FrameQueue frames;
-
-    private final SocketReaders readers;
-
-    private final SocketSenders senders;
 
     private final AtomicBoolean closing = new AtomicBoolean();
 
     private final TaskReceiver receiver;
+
+    private volatile @Nullable Listening listening;
 
     /**
      * Binds the socket and starts accepting.
@@ -43,6 +44,10 @@ public final class UnixSocketTransport implements TaskTransport {
      * @throws SocketPathException when the path is in use, is not a socket, or cannot be bound
      */
     public UnixSocketTransport(Path socketPath, int perms, long bufferBytes) {
+        this(socketPath, perms, bufferBytes, true);
+    }
+
+    private UnixSocketTransport(Path socketPath, int perms, long bufferBytes, boolean listen) {
         Objects.requireNonNull(socketPath, "socketPath");
         if (perms < 0 || perms > 0777) {
             throw new IllegalArgumentException(String.format("socket permissions must be within 0000 and 0777, were 0%o",
@@ -51,15 +56,56 @@ public final class UnixSocketTransport implements TaskTransport {
         if (bufferBytes < 1) {
             throw new IllegalArgumentException("bufferBytes must be positive, was " + bufferBytes);
         }
-        Path path = socketPath.toAbsolutePath();
+        this.path = socketPath.toAbsolutePath();
+        this.perms = perms;
         this.frames = new FrameQueue(bufferBytes);
         this.receiver = this.frames::take;
-        this.socketFile = SocketFile.bind(path, perms);
-        this.senders = new SocketSenders(path, this.socketFile.address(), this.frames::isClosed);
-        this.readers = new SocketReaders(this.socketFile.server(), path, this.frames);
-        this.readers.start();
-        logger.info("Task workers listen on Unix socket {} (mode 0{}, buffer {} bytes)", path,
-                String.format("%03o", perms), bufferBytes);
+        if (listen) {
+            listen();
+        }
+    }
+
+    /**
+     * A transport that binds its socket only on {@link #listen()} (called when workers start) or on the first send
+     * from this process: an application without task workers never takes the socket path.
+     */
+    public static UnixSocketTransport bindLater(Path socketPath, int perms, long bufferBytes) {
+        return new UnixSocketTransport(socketPath, perms, bufferBytes, false);
+    }
+
+    /**
+     * Binds the socket and starts accepting, once; later calls do nothing.
+     * @throws SocketPathException when the path is in use, is not a socket, or cannot be bound
+     * @throws IllegalStateException after {@link #close()}
+     */
+    @Override
+    public synchronized void listen() {
+        if (this.listening != null) {
+            return;
+        }
+        if (this.closing.get()) {
+            throw new IllegalStateException("the Unix socket transport on " + this.path + " is closed");
+        }
+        SocketFile socketFile = SocketFile.bind(this.path, this.perms);
+        SocketSenders senders = new SocketSenders(this.path, socketFile.address(), this.frames::isClosed);
+        SocketReaders readers = new SocketReaders(socketFile.server(), this.path, this.frames);
+        readers.start();
+        this.listening = new Listening(socketFile, readers, senders);
+        logger.info("Task workers listen on Unix socket {} (mode 0{}, buffer {} bytes)", this.path,
+                String.format("%03o", this.perms), this.frames.capacity());
+    }
+
+    private Listening listening() {
+        Listening current = this.listening;
+        if (current == null) {
+            listen();
+            current = Objects.requireNonNull(this.listening);
+        }
+        return current;
+    }
+
+    /** The socket, its readers and this process's senders, once bound. */
+    private record Listening(SocketFile socketFile, SocketReaders readers, SocketSenders senders) {
     }
 
     @Override
@@ -69,7 +115,7 @@ public final class UnixSocketTransport implements TaskTransport {
 
     /** The socket file, absolute. */
     public Path socketPath() {
-        return this.socketFile.path();
+        return this.path;
     }
 
     /** Every worker competes for every frame, so all share one receiver. */
@@ -87,7 +133,7 @@ public final class UnixSocketTransport implements TaskTransport {
      */
     @Override
     public boolean send(FrameBuffer buffer, int length, int workerId, boolean wait) {
-        return this.senders.send(buffer, length, wait);
+        return listening().senders().send(buffer, length, wait);
     }
 
     @Override
@@ -98,8 +144,10 @@ public final class UnixSocketTransport implements TaskTransport {
     @Override
     public QueueStatus status() {
         long[] depthAndBytes = this.frames.depthAndBytes();
-        return new QueueStatus(IpcMode.UNIX_SOCKET, socketPath().toString(), -1,
-                String.format("0%03o", this.socketFile.currentPermissions()), depthAndBytes[0], depthAndBytes[1],
+        Listening current = this.listening;
+        String permissions = (current != null) ? String.format("0%03o", current.socketFile().currentPermissions())
+                : "not bound";
+        return new QueueStatus(IpcMode.UNIX_SOCKET, socketPath().toString(), -1, permissions, depthAndBytes[0], depthAndBytes[1],
                 this.frames.capacity(), 0, 0);
     }
 
@@ -118,10 +166,16 @@ public final class UnixSocketTransport implements TaskTransport {
         if (!this.closing.compareAndSet(false, true)) {
             return;
         }
-        int dropped = this.frames.close();
-        this.socketFile.close();
-        this.readers.close();
-        this.senders.close();
+        int dropped;
+        synchronized (this) {
+            dropped = this.frames.close();
+            Listening current = this.listening;
+            if (current != null) {
+                current.socketFile().close();
+                current.readers().close();
+                current.senders().close();
+            }
+        }
         if (dropped > 0) {
             logger.warn("{} task(s) still queued in memory were dropped when the Unix socket transport closed", dropped);
         }

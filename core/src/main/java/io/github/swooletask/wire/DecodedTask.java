@@ -152,4 +152,26 @@ public final class DecodedTask {
         this.payload.get(this.payload.position(), bytes);
         return bytes;
     }
+
+    /**
+     * A copy that outlives the worker's next message, for a task handed to another thread: its own payload bytes
+     * (read-only access through the same methods) and the delivery facts as they are now.
+     */
+    public DecodedTask copy() {
+        DecodedTask copy = new DecodedTask();
+        copy.taskId = this.taskId;
+        copy.fromId = this.fromId;
+        copy.flags = this.flags;
+        copy.type = this.type;
+        copy.route = this.route;
+        copy.format = this.format;
+        copy.replyKey = this.replyKey;
+        copy.replyMtype = this.replyMtype;
+        copy.trace = this.trace;
+        copy.payload = ByteBuffer.wrap(payloadBytes());
+        copy.workerId = this.workerId;
+        Map<String, Object> facts = Map.copyOf(this.delivery.get());
+        copy.delivery = () -> facts;
+        return copy;
+    }
 }

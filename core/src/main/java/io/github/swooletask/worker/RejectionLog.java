@@ -23,11 +23,11 @@ final class RejectionLog {
         this.logger = logger;
     }
 
-    void log(int workerId, FrameRejectedException ex) {
+    void log(String worker, FrameRejectedException ex) {
         long now = System.nanoTime();
         if (now - this.windowStart > WINDOW_NANOS) {
             if (this.suppressed > 0) {
-                this.logger.warn("Task worker {} rejected {} more messages without logging each", workerId,
+                this.logger.warn("{} rejected {} more messages without logging each", worker,
                         this.suppressed);
             }
             this.windowStart = now;
@@ -35,7 +35,7 @@ final class RejectionLog {
             this.suppressed = 0;
         }
         if (++this.inWindow <= BURST) {
-            this.logger.warn("Task worker {} rejected a message: {}", workerId, ex.getMessage());
+            this.logger.warn("{} rejected a message: {}", worker, ex.getMessage());
         }
         else {
             this.suppressed++;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,6 @@ import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
-import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
 
 /**
@@ -42,15 +42,17 @@ final class TaskWorker implements Runnable {
 
     private final int id;
 
-    private final TaskReceiver receiver;
+    private final Supplier<TaskReceiver> receiverSource;
 
-    private final TaskProcessor processor;
-
-    private final ReplySink replies;
+    /** Taken from the transport when the worker first runs: a pool that never starts opens no connection. */
+    private @Nullable TaskReceiver receiver;
 
     private final WorkerStatistics statistics;
 
-    private final RejectionLog rejectionLog = new RejectionLog(logger);
+    private final TaskRunner runner;
+
+    /** Set while the message being handled has tasks handed to reserved workers: they complete it. */
+    private @Nullable MessageCompletion handedOver;
 
     private final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
 
@@ -58,22 +60,18 @@ final class TaskWorker implements Runnable {
 
     private final DecodedTask task = new DecodedTask();
 
-    private final Supplier<Map<String, Object>> delivery;
+    private final Supplier<Map<String, Object>> delivery = () -> receiver().delivery();
 
     private volatile WorkerState state = WorkerState.NEW;
 
-    private volatile int currentTaskId;
-
-    TaskWorker(TaskWorkerPool pool, int id, TaskReceiver receiver, SpillFiles spillFiles, TaskProcessor processor,
+    TaskWorker(TaskWorkerPool pool, int id, Supplier<TaskReceiver> receiverSource, SpillFiles spillFiles, TaskProcessor processor,
             ReplySink replies, WorkerStatistics statistics) {
         this.pool = pool;
         this.id = id;
-        this.receiver = receiver;
-        this.processor = processor;
-        this.replies = replies;
+        this.receiverSource = receiverSource;
         this.statistics = statistics;
+        this.runner = new TaskRunner(pool, "Task worker " + id, processor, replies, statistics);
         this.decoder = new FrameDecoder(spillFiles, pool.maxFrameSize());
-        this.delivery = receiver::delivery;
     }
 
     int id() {
@@ -84,9 +82,22 @@ final class TaskWorker implements Runnable {
         return this.state;
     }
 
+    private TaskReceiver receiver() {
+        TaskReceiver current = this.receiver;
+        if (current == null) {
+            current = this.receiverSource.get();
+            this.receiver = current;
+        }
+        return current;
+    }
+
     void releaseReceiver() {
+        TaskReceiver current = this.receiver;
+        if (current == null) {
+            return;
+        }
         try {
-            this.receiver.release();
+            current.release();
         }
         catch (RuntimeException ex) {
             logger.warn("Could not release the receiver of task worker {}: {}", this.id, ex.getMessage());
@@ -94,7 +105,7 @@ final class TaskWorker implements Runnable {
     }
 
     int currentTaskId() {
-        return this.currentTaskId;
+        return this.runner.currentTaskId();
     }
 
     @Override
@@ -145,7 +156,7 @@ final class TaskWorker implements Runnable {
         }
         int length;
         try {
-            length = this.receiver.receive(this.buffer);
+            length = receiver().receive(this.buffer);
         }
         catch (RuntimeException ex) {
             throw new ReceiveFailedException(ex);
@@ -155,14 +166,21 @@ final class TaskWorker implements Runnable {
         }
         this.state = WorkerState.BUSY;
         this.statistics.received();
-        String malformed = this.receiver.malformed();
+        String malformed = receiver().malformed();
         if (malformed != null) {
-            reject(new FrameRejectedException(RejectReason.BAD_FRAME, malformed));
+            this.runner.reject(new FrameRejectedException(RejectReason.BAD_FRAME, malformed));
         }
         else {
             handle(length);
         }
-        this.receiver.complete();
+        MessageCompletion completion = this.handedOver;
+        if (completion == null) {
+            receiver().complete();
+        }
+        else {
+            this.handedOver = null;
+            completion.release();
+        }
         return 1;
     }
 
@@ -174,7 +192,7 @@ final class TaskWorker implements Runnable {
             this.decoder.decode(frame, length, task);
         }
         catch (FrameRejectedException ex) {
-            reject(ex);
+            this.runner.reject(ex);
             return;
         }
         if (task.isWake()) {
@@ -191,7 +209,7 @@ final class TaskWorker implements Runnable {
                 batch.next(task);
             }
             catch (FrameRejectedException ex) {
-                reject(ex);  // one bad task: the cursor goes on with the frames around it if it can find them
+                this.runner.reject(ex);  // one bad task: the cursor goes on with the frames around it if it can find them
                 continue;
             }
             run(task);
@@ -199,53 +217,25 @@ final class TaskWorker implements Runnable {
     }
 
     private void run(DecodedTask task) {
-        this.currentTaskId = task.taskId();
-        int flags = task.flags();
-        boolean wantsReply = (flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
-        if (wantsReply) {
-            try {
-                this.replies.admit(task);
-            }
-            catch (FrameRejectedException ex) {
-                reject(ex);
-                return;
-            }
-        }
-        else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
-            this.pool.noticeSwooleServerTask(task);
-        }
-        Object result;
-        try {
-            result = this.processor.process(task);
-        }
-        catch (FrameRejectedException ex) {
-            reject(ex);
-            if (wantsReply) {
-                this.replies.failed(task, new IllegalArgumentException(ex.getMessage()));
-            }
+        ReservedWorkerThreads reserved = this.pool.reservedFor(task);
+        if (reserved != null) {
+            handOver(reserved, task);
             return;
         }
-        catch (Throwable ex) {
-            this.statistics.failed();
-            logger.error("Task {} failed on task worker {}", task.taskId(), this.id, ex);
-            if (wantsReply) {
-                this.replies.failed(task, ex);
-            }
-            if (ex instanceof Error error && !(ex instanceof AssertionError)) {
-                throw error;
-            }
-            return;
-        }
-        this.statistics.processed();
-        this.pool.workerSucceeded(this.id);
-        if (wantsReply) {
-            this.replies.completed(task, result);
+        if (this.runner.run(task)) {
+            this.pool.workerSucceeded(this.id);
         }
     }
 
-    private void reject(FrameRejectedException ex) {
-        this.statistics.rejected(ex.reason());
-        this.rejectionLog.log(this.id, ex);
+    /** Gives a copy of the task to its reserved workers; the message is completed once they ran it. */
+    private void handOver(ReservedWorkerThreads reserved, DecodedTask task) {
+        MessageCompletion completion = this.handedOver;
+        if (completion == null) {
+            completion = new MessageCompletion(receiver().detach());
+            this.handedOver = completion;
+        }
+        completion.retain();
+        reserved.accept(task.copy(), completion);
     }
 
     /** The transport failed to deliver; its cause says why. */

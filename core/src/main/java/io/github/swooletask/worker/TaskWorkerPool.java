@@ -69,6 +69,11 @@ public final class TaskWorkerPool {
 
     private final AtomicLong replaced = new AtomicLong();
 
+    private volatile @Nullable TaskRouting routing;
+
+    /** The reserved workers of the routing, made at the first start. */
+    private volatile ReservedWorkerThreads[] reserved = new ReservedWorkerThreads[0];
+
     /**
      * @param transport where tasks come from
      * @param spillFiles where spilled payloads are read
@@ -97,7 +102,7 @@ public final class TaskWorkerPool {
     }
 
     private TaskWorker newWorker(int i) {
-        return new TaskWorker(this, i, this.transport.receiver(i), this.spillFiles, this.processor,
+        return new TaskWorker(this, i, () -> this.transport.receiver(i), this.spillFiles, this.processor,
                 this.replies, this.statistics);
     }
 
@@ -135,6 +140,8 @@ public final class TaskWorkerPool {
             return;
         }
         boolean restart = this.started;
+        this.transport.listen();
+        startReservedWorkers();
         this.stopping = false;
         this.paused = false;
         this.started = true;
@@ -149,6 +156,85 @@ public final class TaskWorkerPool {
             }
             this.threads[i].start();
         }
+    }
+
+    /**
+     * Lets {@code routing} send some tasks to reserved workers instead of running them on the shared worker that
+     * received them. Call before {@link #start()}; the routing is asked for its reserved workers at each start.
+     */
+    public synchronized void useReservedWorkers(TaskRouting routing) {
+        this.routing = Objects.requireNonNull(routing, "routing");
+    }
+
+    private void startReservedWorkers() {
+        TaskRouting current = this.routing;
+        if (current == null) {
+            return;
+        }
+        List<ReservedWorkers> wanted = current.reservedWorkers();
+        ReservedWorkerThreads[] threads = new ReservedWorkerThreads[wanted.size()];
+        for (int i = 0; i < threads.length; i++) {
+            ReservedWorkers settings = wanted.get(i);
+            ThreadFactory factory = threadFactory("swoole-task-" + settings.id() + "-", false);
+            threads[i] = new ReservedWorkerThreads(settings, current, this, this.processor, this.replies,
+                    this.statistics, factory);
+            if (settings.autoStartup()) {
+                threads[i].start();
+            }
+        }
+        this.reserved = threads;
+    }
+
+    /** The reserved workers that run this task, or null when the receiving worker runs it. */
+    @Nullable ReservedWorkerThreads reservedFor(DecodedTask task) {
+        TaskRouting current = this.routing;
+        if (current == null) {
+            return null;
+        }
+        int index = current.reservedFor(task);
+        ReservedWorkerThreads[] threads = this.reserved;
+        return (index >= 0 && index < threads.length) ? threads[index] : null;
+    }
+
+    /**
+     * Starts the reserved workers of handler {@code id} (those with {@code autoStartup} false, or stopped).
+     * @throws IllegalArgumentException when no reserved workers have that id
+     */
+    public void startReserved(String id) {
+        reservedNamed(id).start();
+    }
+
+    /**
+     * Stops the reserved workers of handler {@code id}: they finish what they hold within {@code timeout}; later
+     * tasks for the handler wait for a {@link #startReserved}.
+     * @return ids of the tasks cut short or given up
+     */
+    public List<Integer> stopReserved(String id, Duration timeout) {
+        return reservedNamed(id).stop(timeout);
+    }
+
+    /** Whether the reserved workers of handler {@code id} run. */
+    public boolean isReservedRunning(String id) {
+        return reservedNamed(id).isRunning();
+    }
+
+    private ReservedWorkerThreads reservedNamed(String id) {
+        for (ReservedWorkerThreads threads : this.reserved) {
+            if (threads.settings().id().equals(id)) {
+                return threads;
+            }
+        }
+        throw new IllegalArgumentException("no reserved workers for handler '" + id + "' (there are: "
+                + reservedIds() + "); reserved workers exist for handlers with a concurrency, once the pool started");
+    }
+
+    /** The ids of the handlers with reserved workers, once the pool started. */
+    public List<String> reservedIds() {
+        List<String> ids = new ArrayList<>();
+        for (ReservedWorkerThreads threads : this.reserved) {
+            ids.add(threads.settings().id());
+        }
+        return ids;
     }
 
     /**
@@ -303,6 +389,16 @@ public final class TaskWorkerPool {
                 }
             }
         }
+        long left = Math.max(0, deadline - System.nanoTime());
+        for (ReservedWorkerThreads threads : this.reserved) {
+            List<Integer> cutShort = threads.stop(Duration.ofNanos(left));
+            if (!cutShort.isEmpty()) {
+                logger.warn("Reserved workers of '{}' stopped with tasks running or never begun; abandoned task ids:"
+                        + " {}", threads.settings().id(), cutShort);
+                abandoned.addAll(cutShort);
+            }
+            left = Math.max(0, deadline - System.nanoTime());
+        }
         return new StopReport(List.copyOf(abandoned), stuck);
     }
 
@@ -360,9 +456,13 @@ public final class TaskWorkerPool {
         return this.workers[i].state();
     }
 
-    /** Workers running a task now. */
+    /** Workers running a task now, reserved ones included. */
     public int activeCount() {
-        return count(WorkerState.BUSY);
+        int n = count(WorkerState.BUSY);
+        for (ReservedWorkerThreads threads : this.reserved) {
+            n += threads.busyCount();
+        }
+        return n;
     }
 
     /** Workers paused now. */

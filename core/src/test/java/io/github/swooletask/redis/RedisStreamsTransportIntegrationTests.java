@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,12 +44,15 @@ import io.github.swooletask.reply.ReplyRouter;
 import io.github.swooletask.support.RedisServerExtension;
 import io.github.swooletask.transport.QueueFullException;
 import io.github.swooletask.transport.ResultChannel;
+import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.worker.ReplySink;
+import io.github.swooletask.worker.ReservedWorkers;
 import io.github.swooletask.worker.TaskProcessor;
+import io.github.swooletask.worker.TaskRouting;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -170,6 +174,53 @@ class RedisStreamsTransportIntegrationTests {
         await("acknowledged entries trimmed").atMost(DEADLINE)
             .until(() -> this.raw.sync().xlen(bytes(this.stream)) == 0);
         assertThat(transport.status().depth()).isZero();
+    }
+
+    @Test
+    void anEntryHandedToReservedWorkersIsAcknowledgedOnlyAfterItsHandlerReturned() throws Exception {
+        RedisStreamsTransport transport = transport(settings(1));
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger fast = new AtomicInteger();
+        TaskWorkerPool pool = new TaskWorkerPool(transport, new SpillFiles(this.tmp, 1 << 24), (task) -> {
+            if (new String(task.payloadBytes(), StandardCharsets.UTF_8).equals("slow")) {
+                entered.countDown();
+                release.await();
+            }
+            else {
+                fast.incrementAndGet();
+            }
+            return null;
+        }, ReplySink.NONE, 1, TaskWorkerPool.threadFactory("redis-test-worker-"));
+        pool.useReservedWorkers(new TaskRouting() {
+
+            @Override
+            public List<ReservedWorkers> reservedWorkers() {
+                return List.of(new ReservedWorkers("slow", 1, true));
+            }
+
+            @Override
+            public int reservedFor(DecodedTask task) {
+                return new String(task.payloadBytes(), StandardCharsets.UTF_8).equals("slow") ? 0 : SHARED;
+            }
+
+            @Override
+            public void abandoned(DecodedTask task) {
+            }
+        });
+        this.closeables.add(() -> pool.stop(Duration.ofSeconds(5)));
+        pool.start();
+        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(1), new TaskReplies());
+        dispatcher.dispatch(text("slow"));
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 10; i++) {
+            dispatcher.dispatch(text("fast " + i));
+        }
+        await("the shared worker goes on with the others").atMost(DEADLINE).until(() -> fast.get() == 10);
+        await("theirs acknowledged").atMost(DEADLINE).until(() -> pending(this.stream) == 1);
+        release.countDown();
+        await("the slow one acknowledged once its handler returned").atMost(DEADLINE)
+            .until(() -> pending(this.stream) == 0);
     }
 
     @Test

@@ -3,11 +3,14 @@ package io.github.swooletask.worker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,11 +19,13 @@ import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
 import io.github.swooletask.memory.InMemoryTransport;
+import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.SpillFiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
 
 /** {@link TaskWorkerPool} on an {@link InMemoryTransport}: stop and start again, a dead worker replaced. */
@@ -49,12 +54,19 @@ class TaskWorkerPoolTest {
     }
 
     private void start(TaskProcessor processor) {
+        start(processor, 2, null);
+    }
+
+    private void start(TaskProcessor processor, int workers, @Nullable TaskRouting routing) {
         SpillFiles spill = new SpillFiles(this.tmp, 1 << 20);
         TaskReplies replies = new TaskReplies();
-        this.pool = new TaskWorkerPool(this.transport, spill, processor, replies, 2,
+        this.pool = new TaskWorkerPool(this.transport, spill, processor, replies, workers,
                 TaskWorkerPool.threadFactory("pool-test-"));
+        if (routing != null) {
+            this.pool.useReservedWorkers(routing);
+        }
         this.dispatcher = new TaskDispatcher(this.transport, new FrameEncoder(spill),
-                DispatcherSettings.of(2).withWorkerSelector(this.pool::selectWorker), replies);
+                DispatcherSettings.of(workers).withWorkerSelector(this.pool::selectWorker), replies);
         this.pool.start();
     }
 
@@ -115,5 +127,99 @@ class TaskWorkerPoolTest {
         await().until(() -> this.handled.size() == 20);
         assertThat(this.pool.statistics().failedCount()).isEqualTo(1);
         assertThat(this.pool.deadCount()).isZero();
+    }
+
+    private static String text(DecodedTask task) {
+        return new String(task.payloadBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aSlowHandlerOnReservedWorkersLeavesTheSharedWorkerFreeAndItsMessagesCompleteAfterIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        SlowRouting routing = new SlowRouting(1, true);
+        start((task) -> {
+            String payload = text(task);
+            if (payload.startsWith("slow")) {
+                release.await();
+            }
+            this.handled.add(payload);
+            return null;
+        }, 1, routing);
+        for (int i = 0; i < 5; i++) {
+            dispatch("slow-" + i);
+        }
+        for (int i = 0; i < 20; i++) {
+            dispatch("fast-" + i);
+        }
+        // one shared worker: without the reserved thread the first slow task would hold every fast one back
+        await().until(() -> this.handled.size() == 20);
+        assertThat(this.handled).allMatch((payload) -> payload.startsWith("fast"));
+        await().until(() -> this.pool.activeCount() == 1);
+        release.countDown();
+        await().until(() -> this.handled.size() == 25);
+        assertThat(routing.abandoned).isEmpty();
+    }
+
+    @Test
+    void reservedWorkersThatDoNotStartWithThePoolRunTheirTasksOnceStarted() {
+        SlowRouting routing = new SlowRouting(2, false);
+        start(recording(), 2, routing);
+        dispatch("slow-waiting");
+        dispatch("fast-meanwhile");
+        await().until(() -> this.handled.contains("fast-meanwhile"));
+        assertThat(this.pool.isReservedRunning("slow")).isFalse();
+        assertThat(this.handled).doesNotContain("slow-waiting");
+        this.pool.startReserved("slow");
+        await().until(() -> this.handled.contains("slow-waiting"));
+        assertThat(this.pool.reservedIds()).containsExactly("slow");
+    }
+
+    @Test
+    void tasksHandedOverButNeverBegunAreGivenUpAtTheStopWithTheirIds() {
+        SlowRouting routing = new SlowRouting(1, false);
+        start(recording(), 2, routing);
+        int first = this.dispatcher.dispatch(OutgoingTask.of(0, "slow-1".getBytes(StandardCharsets.UTF_8)));
+        int second = this.dispatcher.dispatch(OutgoingTask.of(0, "slow-2".getBytes(StandardCharsets.UTF_8)));
+        await().until(() -> this.transport.status().depth() == 0);
+        await().until(() -> this.pool.statistics().receivedCount() == 2);
+        StopReport report = this.pool.stop(Duration.ofSeconds(5));
+        assertThat(report.abandonedTaskIds()).containsExactlyInAnyOrder(first, second);
+        assertThat(routing.abandoned).containsExactlyInAnyOrder("slow-1", "slow-2");
+        assertThat(this.handled).isEmpty();
+    }
+
+    @Test
+    void reservedWorkersNeedAKnownId() {
+        start(recording(), 1, new SlowRouting(1, true));
+        assertThatIllegalArgumentException().isThrownBy(() -> this.pool.startReserved("nope"))
+            .withMessageContaining("no reserved workers for handler 'nope'")
+            .withMessageContaining("slow");
+    }
+
+    /** Sends tasks whose payload starts with "slow" to one set of reserved workers named "slow". */
+    private static final class SlowRouting implements TaskRouting {
+
+        final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+
+        private final ReservedWorkers slow;
+
+        SlowRouting(int threads, boolean autoStartup) {
+            this.slow = new ReservedWorkers("slow", threads, autoStartup);
+        }
+
+        @Override
+        public List<ReservedWorkers> reservedWorkers() {
+            return List.of(this.slow);
+        }
+
+        @Override
+        public int reservedFor(DecodedTask task) {
+            return text(task).startsWith("slow") ? 0 : SHARED;
+        }
+
+        @Override
+        public void abandoned(DecodedTask task) {
+            this.abandoned.add(text(task));
+        }
     }
 }

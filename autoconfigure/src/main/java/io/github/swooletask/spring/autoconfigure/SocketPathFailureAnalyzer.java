@@ -12,7 +12,9 @@ class SocketPathFailureAnalyzer extends AbstractFailureAnalyzer<SocketPathExcept
     protected FailureAnalysis analyze(Throwable rootFailure, SocketPathException cause) {
         return new FailureAnalysis("The task socket could not be set up: " + cause.getMessage(),
                 "Set swoole.task.socket-path to a path of this application's own (every application on a host needs"
-                        + " its own socket; " + cause.path() + " is taken or unusable), or free that path.",
+                        + " its own socket; " + cause.path() + " is taken or unusable), or give the application its"
+                        + " own spring.application.name (the default socket is <tmpdir>/swoole-task-<name>.sock), or"
+                        + " free that path.",
                 cause);
     }
 }

@@ -1,6 +1,8 @@
 package io.github.swooletask.spring.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import io.micrometer.observation.ObservationRegistry;
@@ -10,11 +12,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
+import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.dispatch.DispatcherSettings;
@@ -31,6 +36,7 @@ import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.handler.ConvertingResultEncoder;
 import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
+import io.github.swooletask.spring.handler.TaskHandlerLazyInitializationExcludeFilter;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
 import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
@@ -50,7 +56,7 @@ import io.github.swooletask.worker.TaskWorkerPool;
  * workers and their lifecycle, the dispatcher and {@link TaskTemplate}, and trace propagation. Every bean backs off
  * when the application defines its own.
  */
-@AutoConfiguration(after = JacksonAutoConfiguration.class,
+@AutoConfiguration(after = { JacksonAutoConfiguration.class, LifecycleAutoConfiguration.class },
         afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
 @EnableConfigurationProperties(SwooleTaskProperties.class)
 public final class SwooleTaskAutoConfiguration {
@@ -83,6 +89,12 @@ public final class SwooleTaskAutoConfiguration {
             return new TaskHandlerAnnotationBeanPostProcessor(registry, converter);
         }
 
+        /** Beans with {@code @TaskHandler} methods are created at startup even with lazy initialization. */
+        @Bean
+        static TaskHandlerLazyInitializationExcludeFilter taskHandlerLazyInitializationExcludeFilter() {
+            return new TaskHandlerLazyInitializationExcludeFilter();
+        }
+
         @Bean
         @ConditionalOnMissingBean
         TaskHandlerRegistry taskHandlerRegistry() {
@@ -98,8 +110,10 @@ public final class SwooleTaskAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnBooleanProperty(name = "swoole.task.dead-letter.enabled", matchIfMissing = true)
-        TaskRecoverer taskRecoverer(SwooleTaskProperties properties) {
-            return new DeadLetterDirectoryRecoverer(properties.getDeadLetter().getDirectory());
+        TaskRecoverer taskRecoverer(SwooleTaskProperties properties, Environment environment) {
+            Path directory = properties.getDeadLetter().getDirectory();
+            return new DeadLetterDirectoryRecoverer((directory != null) ? directory
+                    : DefaultLocations.deadLetterDirectory(DefaultLocations.applicationName(environment)));
         }
 
         @Bean
@@ -130,8 +144,8 @@ public final class SwooleTaskAutoConfiguration {
 
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
-        TaskTransport taskTransport(SwooleTaskProperties properties) {
-            return new TaskTransportFactory(properties).create();
+        TaskTransport taskTransport(SwooleTaskProperties properties, Environment environment) {
+            return new TaskTransportFactory(properties, DefaultLocations.applicationName(environment)).create();
         }
     }
 
@@ -172,9 +186,12 @@ public final class SwooleTaskAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         TaskWorkerLifecycle taskWorkerLifecycle(TaskWorkerPool pool, TaskHandlerInvoker invoker,
-                SpillFiles spillFiles, TaskDispatcher dispatcher, SwooleTaskProperties properties) {
-            return new TaskWorkerLifecycle(pool, invoker, spillFiles, dispatcher::flush,
-                    properties.getShutdownTimeout(), properties.getSpillMaxAge(), properties.isAutoStartup());
+                TaskHandlerRegistry registry, SpillFiles spillFiles, TaskDispatcher dispatcher,
+                SwooleTaskProperties properties, ObjectProvider<LifecycleProperties> lifecycle) {
+            Duration phaseTimeout = lifecycle.getIfAvailable(LifecycleProperties::new).getTimeoutPerShutdownPhase();
+            return new TaskWorkerLifecycle(pool, invoker, () -> !registry.isEmpty(), spillFiles, dispatcher::flush,
+                    properties.getShutdownTimeout(), phaseTimeout, properties.getSpillMaxAge(),
+                    properties.isAutoStartup());
         }
     }
 

@@ -79,7 +79,10 @@ public class SwooleTaskProperties {
      */
     private Path tmpdir = Path.of("/tmp");
 
-    /** Unix socket path for ipc-mode 1. Default: swoole-task.sock in tmpdir. */
+    /**
+     * Unix socket path for ipc-mode 1. Default: swoole-task-<spring.application.name>.sock in tmpdir
+     * ('swoole-task-application.sock' when the application has no name).
+     */
     private @Nullable Path socketPath;
 
     /** Bytes of tasks buffered in memory in ipc-mode 1 before producers block. */
@@ -355,9 +358,9 @@ public class SwooleTaskProperties {
         }
     }
 
-    /** The socket path, defaulting to swoole-task.sock in tmpdir. */
-    public Path resolvedSocketPath() {
-        return (this.socketPath != null) ? this.socketPath : this.tmpdir.resolve("swoole-task.sock");
+    /** The socket path, defaulting to {@code swoole-task-<application name>.sock} in tmpdir. */
+    public Path resolvedSocketPath(String applicationName) {
+        return (this.socketPath != null) ? this.socketPath : DefaultLocations.socketPath(this.tmpdir, applicationName);
     }
 
     /** Batching of small tasks dispatched from Java while the queue has a backlog. */
@@ -581,8 +584,12 @@ public class SwooleTaskProperties {
         /** Whether failed tasks are kept as files (otherwise they are only logged). */
         private boolean enabled = true;
 
-        /** Directory for failed tasks, one file each with the reason and the raw payload. */
-        private Path directory = Path.of("swoole-task-dead-letters");
+        /**
+         * Directory for failed tasks, one file each with the reason and the raw payload. Default:
+         * $STATE_DIRECTORY/dead-letters under systemd, else
+         * ~/.local/state/swoole-task/<spring.application.name>/dead-letters.
+         */
+        private @Nullable Path directory;
 
         public boolean isEnabled() {
             return this.enabled;
@@ -592,11 +599,11 @@ public class SwooleTaskProperties {
             this.enabled = enabled;
         }
 
-        public Path getDirectory() {
+        public @Nullable Path getDirectory() {
             return this.directory;
         }
 
-        public void setDirectory(Path directory) {
+        public void setDirectory(@Nullable Path directory) {
             this.directory = directory;
         }
     }

@@ -22,8 +22,19 @@ public final class TaskTransportFactory {
 
     private final SwooleTaskProperties properties;
 
+    private final String applicationName;
+
+    /** A factory for an application without a name: see {@link DefaultLocations}. */
     public TaskTransportFactory(SwooleTaskProperties properties) {
+        this(properties, DefaultLocations.UNNAMED);
+    }
+
+    /**
+     * @param applicationName the name in the default socket path, see {@link DefaultLocations#applicationName}
+     */
+    public TaskTransportFactory(SwooleTaskProperties properties, String applicationName) {
         this.properties = properties;
+        this.applicationName = applicationName;
     }
 
     /** The transport of the configured ipc-mode; the caller closes it. */
@@ -43,7 +54,7 @@ public final class TaskTransportFactory {
 
     /** Mode 1: listens on {@code socket-path} with {@code message-queue-perms}. */
     public UnixSocketTransport createUnixSocket() {
-        return new UnixSocketTransport(this.properties.resolvedSocketPath(), this.properties.resolvedPerms(),
+        return UnixSocketTransport.bindLater(this.properties.resolvedSocketPath(this.applicationName), this.properties.resolvedPerms(),
                 this.properties.getSocketBufferSize().toBytes());
     }
 

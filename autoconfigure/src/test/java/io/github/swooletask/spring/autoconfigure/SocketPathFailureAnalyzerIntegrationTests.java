@@ -21,7 +21,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
 import io.github.swooletask.unix.SocketPathException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +43,7 @@ class SocketPathFailureAnalyzerIntegrationTests {
     private ApplicationContextRunner runner(Path socket) {
         return new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
+            .withBean(SwooleTaskTestSupport.NoOpHandler.class)
             .withPropertyValues(properties(socket));
     }
 
@@ -111,11 +114,13 @@ class SocketPathFailureAnalyzerIntegrationTests {
             .contains("The task socket could not be set up: ")
             .contains("regular file")
             .contains("Action:")
-            .contains("Set swoole.task.socket-path to a path of this application's own");
+            .contains("Set swoole.task.socket-path to a path of this application's own")
+            .contains("spring.application.name");
     }
 
     @Configuration(proxyBeanMethods = false)
     @ImportAutoConfiguration({ JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class })
+    @Import(SwooleTaskTestSupport.NoOpHandler.class)
     static class SocketApplication {
     }
 }

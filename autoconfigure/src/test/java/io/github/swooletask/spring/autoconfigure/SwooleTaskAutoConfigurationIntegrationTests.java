@@ -68,7 +68,7 @@ class SwooleTaskAutoConfigurationIntegrationTests {
                 .hasSingleBean(TaskDispatcher.class).hasSingleBean(TaskWorkerLifecycle.class);
             assertThat(context.getBean(TaskTransport.class)).isInstanceOf(UnixSocketTransport.class);
             assertThat(context.getBean(TaskTransport.class).status().key())
-                .isEqualTo(this.tmp.resolve("swoole-task.sock").toString());
+                .isEqualTo(this.tmp.resolve("swoole-task-application.sock").toString());
             assertThat(context.getBean(TaskWorkerPool.class).size()).isEqualTo(2);
         });
     }

@@ -62,6 +62,7 @@ class SwooleTaskEndpointIntegrationTests {
     void depthOfGaugeEndpointAndKernelAgreeAndPurgeEmptiesTheQueue() {
         SwooleTaskTestSupport.runner(this.root)
             .withBean(SimpleMeterRegistry.class)
+            .withBean(SwooleTaskTestSupport.NoOpHandler.class)
             .withPropertyValues(EXPOSE, "swoole.task.ipc-mode=2", "swoole.task.worker-num=1")
             .run((context) -> {
                 assertThat(context).hasNotFailed().hasSingleBean(SwooleTaskEndpoint.class);
@@ -234,7 +235,7 @@ class SwooleTaskEndpointIntegrationTests {
                 assertThat(context).hasNotFailed();
                 SwooleTaskDescriptor descriptor = context.getBean(SwooleTaskEndpoint.class).describe();
                 assertThat(descriptor.mode()).isEqualTo(new SwooleTaskEndpoint.Mode(1, "unix-socket"));
-                assertThat(descriptor.key()).isEqualTo(this.root.resolve("tmp").resolve("swoole-task.sock").toString());
+                assertThat(descriptor.key()).isEqualTo(this.root.resolve("tmp").resolve("swoole-task-application.sock").toString());
                 assertThat(descriptor.queueId()).isEqualTo(-1);
                 assertThat(descriptor.depth()).isZero();
                 assertThat(descriptor.error()).isNull();

@@ -36,7 +36,7 @@ class SwooleTaskHealthIndicatorIntegrationTests {
 
     @Test
     void upWithDetails() {
-        SwooleTaskTestSupport.runner(this.root).run((context) -> {
+        SwooleTaskTestSupport.runner(this.root).withBean(SwooleTaskTestSupport.NoOpHandler.class).run((context) -> {
             assertThat(context).hasNotFailed();
             Health health = context.getBean(SwooleTaskHealthIndicator.class).health();
             assertThat(health.getStatus()).isEqualTo(Status.UP);
@@ -51,7 +51,7 @@ class SwooleTaskHealthIndicatorIntegrationTests {
 
     @Test
     void upWhilePaused() {
-        SwooleTaskTestSupport.runner(this.root).run((context) -> {
+        SwooleTaskTestSupport.runner(this.root).withBean(SwooleTaskTestSupport.NoOpHandler.class).run((context) -> {
             TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
             pool.pause();
             await("both workers to pause").atMost(SwooleTaskTestSupport.DEADLINE).until(() -> pool.pausedCount() == 2);

@@ -14,6 +14,7 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConf
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 
+import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.autoconfigure.endpoint.SwooleTaskEndpointAutoConfiguration;
 import io.github.swooletask.spring.autoconfigure.health.SwooleTaskHealthContributorAutoConfiguration;
@@ -67,6 +68,20 @@ public final class SwooleTaskTestSupport {
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * A bean with one named handler that does nothing: an application without any {@code @TaskHandler} starts no
+     * workers, so tests of the workers' machinery that need no handler of their own add this one.
+     */
+    public static class NoOpHandler {
+
+        /** The task name the handler takes. */
+        public static final String NAME = "test-support.no-op";
+
+        @TaskHandler(NAME)
+        public void ignore(byte[] payload) {
         }
     }
 

@@ -1,0 +1,28 @@
+package io.github.swooletask.worker;
+
+/**
+ * Threads kept for the tasks of one handler, so that a slow handler cannot take every shared worker: the shared
+ * workers still receive and decode its tasks, then hand each to one of these threads and go on with the next.
+ * @param id the handler's id, in thread names and logs
+ * @param threads how many threads run the handler's tasks at most at once
+ * @param autoStartup whether the threads start with the pool; otherwise they wait for
+ * {@link TaskWorkerPool#startReserved(String)}, while the handler's tasks wait for them (see {@link #BACKLOG_PER_THREAD})
+ */
+public record ReservedWorkers(String id, int threads, boolean autoStartup) {
+
+    /**
+     * Tasks handed over and not yet started that the reserved threads hold, per thread. Once that many wait, the
+     * shared worker that brings the next one waits for room: the queue, not memory, keeps the backlog.
+     */
+    public static final int BACKLOG_PER_THREAD = 16;
+
+    public ReservedWorkers {
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("reserved workers need the id of their handler");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("reserved workers of '" + id + "' need at least 1 thread, had "
+                    + threads);
+        }
+    }
+}

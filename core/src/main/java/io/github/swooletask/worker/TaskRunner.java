@@ -1,0 +1,103 @@
+package io.github.swooletask.worker;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.swooletask.wire.DecodedTask;
+import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.TaskFlags;
+
+/**
+ * Runs one decoded task the way every worker thread does: admits a reply request, calls the processor, counts the
+ * outcome and sends the reply. One per thread (shared worker or reserved one), used only from that thread.
+ */
+final class TaskRunner {
+
+    private static final Logger logger = LoggerFactory.getLogger(TaskWorker.class);
+
+    private final TaskWorkerPool pool;
+
+    private final String name;
+
+    private final TaskProcessor processor;
+
+    private final ReplySink replies;
+
+    private final WorkerStatistics statistics;
+
+    private final RejectionLog rejectionLog = new RejectionLog(logger);
+
+    private volatile int currentTaskId;
+
+    /**
+     * @param name how logs name the thread, e.g. {@code Task worker 3}
+     */
+    TaskRunner(TaskWorkerPool pool, String name, TaskProcessor processor, ReplySink replies,
+            WorkerStatistics statistics) {
+        this.pool = pool;
+        this.name = name;
+        this.processor = processor;
+        this.replies = replies;
+        this.statistics = statistics;
+    }
+
+    int currentTaskId() {
+        return this.currentTaskId;
+    }
+
+    /**
+     * Runs the task; an {@link Error} other than an {@link AssertionError} is counted, answered, and thrown on (it
+     * ends the thread).
+     * @return whether the handler returned normally
+     */
+    boolean run(DecodedTask task) {
+        this.currentTaskId = task.taskId();
+        int flags = task.flags();
+        boolean wantsReply = (flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
+        if (wantsReply) {
+            try {
+                this.replies.admit(task);
+            }
+            catch (FrameRejectedException ex) {
+                reject(ex);
+                return false;
+            }
+        }
+        else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
+            this.pool.noticeSwooleServerTask(task);
+        }
+        Object result;
+        try {
+            result = this.processor.process(task);
+        }
+        catch (FrameRejectedException ex) {
+            reject(ex);
+            if (wantsReply) {
+                this.replies.failed(task, new IllegalArgumentException(ex.getMessage()));
+            }
+            return false;
+        }
+        catch (Throwable ex) {
+            this.statistics.failed();
+            logger.error("Task {} failed on {}", task.taskId(), this.name, ex);
+            if (wantsReply) {
+                this.replies.failed(task, ex);
+            }
+            if (ex instanceof Error error && !(ex instanceof AssertionError)) {
+                throw error;
+            }
+            return false;
+        }
+        this.statistics.processed();
+        if (wantsReply) {
+            this.replies.completed(task, result);
+        }
+        return true;
+    }
+
+    /** Counts and logs (rate-limited) a message or task that could not be run. */
+    void reject(FrameRejectedException ex) {
+        this.statistics.rejected(ex.reason());
+        this.rejectionLog.log(this.name, ex);
+    }
+}
