@@ -1,11 +1,14 @@
 package io.github.swooletask.spring.autoconfigure;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 import io.micrometer.observation.ObservationRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -61,6 +64,8 @@ import io.github.swooletask.worker.TaskWorkerPool;
 @EnableConfigurationProperties(SwooleTaskProperties.class)
 public final class SwooleTaskAutoConfiguration {
 
+    private static final Logger logger = LoggerFactory.getLogger(SwooleTaskAutoConfiguration.class);
+
     @Bean
     @ConfigurationPropertiesBinding
     static IpcModeConverter.FromString swooleTaskIpcModeFromString() {
@@ -111,9 +116,20 @@ public final class SwooleTaskAutoConfiguration {
         @ConditionalOnMissingBean
         @ConditionalOnBooleanProperty(name = "swoole.task.dead-letter.enabled", matchIfMissing = true)
         TaskRecoverer taskRecoverer(SwooleTaskProperties properties, Environment environment) {
-            Path directory = properties.getDeadLetter().getDirectory();
-            return new DeadLetterDirectoryRecoverer((directory != null) ? directory
-                    : DefaultLocations.deadLetterDirectory(DefaultLocations.applicationName(environment)));
+            SwooleTaskProperties.DeadLetter deadLetter = properties.getDeadLetter();
+            Path directory = (deadLetter.getDirectory() != null) ? deadLetter.getDirectory()
+                    : DefaultLocations.deadLetterDirectory(DefaultLocations.applicationName(environment));
+            DeadLetterDirectoryRecoverer recoverer = new DeadLetterDirectoryRecoverer(directory,
+                    deadLetter.getMaxFiles(), deadLetter.getMaxSize().toBytes());
+            try {
+                // an unsafe directory fails the startup; one that cannot be made yet is tried again when needed
+                recoverer.prepare();
+            }
+            catch (IOException ex) {
+                logger.warn("The dead-letter directory {} cannot be used yet ({}); failed tasks are kept there once"
+                        + " it can", directory, ex.toString());
+            }
+            return recoverer;
         }
 
         @Bean

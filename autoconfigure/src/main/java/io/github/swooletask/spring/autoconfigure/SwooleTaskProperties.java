@@ -591,6 +591,28 @@ public class SwooleTaskProperties {
          */
         private @Nullable Path directory;
 
+        /** Most dead-letter files the directory may hold; past it failed tasks are logged, not kept. */
+        private int maxFiles = 10_000;
+
+        /** Most bytes the dead-letter files may hold together; past it failed tasks are logged, not kept. */
+        private DataSize maxSize = DataSize.ofGigabytes(1);
+
+        public int getMaxFiles() {
+            return this.maxFiles;
+        }
+
+        public void setMaxFiles(int maxFiles) {
+            this.maxFiles = maxFiles;
+        }
+
+        public DataSize getMaxSize() {
+            return this.maxSize;
+        }
+
+        public void setMaxSize(DataSize maxSize) {
+            this.maxSize = maxSize;
+        }
+
         public boolean isEnabled() {
             return this.enabled;
         }
