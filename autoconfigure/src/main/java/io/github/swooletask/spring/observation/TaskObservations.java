@@ -110,9 +110,5 @@ public final class TaskObservations {
         public void stop() {
             this.observation.stop();
         }
-
-        public TaskSenderContext context() {
-            return this.context;
-        }
     }
 }

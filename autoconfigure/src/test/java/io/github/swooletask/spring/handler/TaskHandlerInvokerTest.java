@@ -11,6 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.retry.RetryPolicy;
@@ -22,6 +25,8 @@ import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskSource;
+import io.github.swooletask.spring.observation.TaskObservations;
+import io.github.swooletask.spring.observation.TaskReceiverContext;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.OutgoingTask;
@@ -221,6 +226,36 @@ class TaskHandlerInvokerTest {
         TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer, recording);
         assertThat(invoker.process(task("flaky", "hello"))).isEqualTo("ok:hello");
         assertThat(heard).containsExactly("flaky failure 1", "flaky failure 2", "ok");
+    }
+
+    @Test
+    void withObservationsEachRunIsAnObservationOfItsOwn() throws Exception {
+        List<TaskReceiverContext> runs = new CopyOnWriteArrayList<>();
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new ObservationHandler<TaskReceiverContext>() {
+
+            @Override
+            public void onStop(TaskReceiverContext context) {
+                runs.add(context);
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context instanceof TaskReceiverContext;
+            }
+        });
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        invoker.setObservations(new TaskObservations(observations));
+        assertThat(invoker.process(task("flaky", "hello"))).isEqualTo("ok:hello");
+        assertThat(runs).extracting(TaskReceiverContext::getAttempt).containsExactly(1L, 2L, 3L);
+        assertThat(runs).extracting((run) -> run.getLowCardinalityKeyValue("result").getValue())
+            .containsExactly("failure", "failure", "success");
+        assertThat(runs).allSatisfy((run) -> {
+            assertThat(run.getName()).isEqualTo("swoole.task.execution");
+            assertThat(run.getTaskId()).isEqualTo(41);
+            assertThat(run.getDestination()).isEqualTo("flaky");
+            assertThat(run.getCarrier()).as("the task carried no trace fields").isEmpty();
+        });
     }
 
     @Test
