@@ -44,7 +44,7 @@ public class TaskTemplate {
         this.defaultCallTimeout = Objects.requireNonNull(defaultCallTimeout, "defaultCallTimeout");
     }
 
-    /** Carries the current trace to the handlers (see {@link TaskObservations}). */
+    /** Observes every dispatch and carries its trace to the handlers (see {@link TaskObservations}). */
     public void setObservations(TaskObservations observations) {
         this.observations = observations;
     }
@@ -76,7 +76,11 @@ public class TaskTemplate {
         byte[] bytes = this.converter.toBytes(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            return this.dispatcher.dispatch(task(workerId, name, payload, bytes, observation));
+            int taskId = this.dispatcher.dispatch(task(workerId, name, payload, bytes, observation));
+            if (observation != null) {
+                observation.dispatched(taskId);
+            }
+            return taskId;
         }
         catch (QueueFullException ex) {
             failed(observation, ex);
@@ -146,13 +150,13 @@ public class TaskTemplate {
 
     private static void failed(TaskObservations.@Nullable Dispatch observation, RuntimeException ex) {
         if (observation != null) {
-            observation.observation().error(ex);
+            observation.failed(ex);
         }
     }
 
     private static void stopped(TaskObservations.@Nullable Dispatch observation) {
         if (observation != null) {
-            observation.observation().stop();
+            observation.stop();
         }
     }
 

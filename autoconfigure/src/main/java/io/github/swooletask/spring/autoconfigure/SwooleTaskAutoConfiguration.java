@@ -23,6 +23,7 @@ import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.core.retry.RetryPolicy;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.dispatch.DispatcherSettings;
@@ -43,9 +44,10 @@ import io.github.swooletask.spring.handler.TaskHandlerLazyInitializationExcludeF
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
 import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
+import io.github.swooletask.spring.observation.TaskDispatchObservationConvention;
 import io.github.swooletask.spring.observation.TaskObservations;
+import io.github.swooletask.spring.observation.TaskProcessObservationConvention;
 import io.github.swooletask.spring.retry.DeadLetterDirectoryRecoverer;
-import io.github.swooletask.spring.retry.RetryBackoff;
 import io.github.swooletask.transport.ResultChannel;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
@@ -56,8 +58,8 @@ import io.github.swooletask.worker.TaskWorkerPool;
 /**
  * Auto-configuration of swoole-task, in groups: the handlers ({@code @TaskHandler} discovery, payload conversion,
  * retry and recoverer), the transport of {@code swoole.task.ipc-mode} ({@link TaskTransportFactory}), the task
- * workers and their lifecycle, the dispatcher and {@link TaskTemplate}, and trace propagation. Every bean backs off
- * when the application defines its own.
+ * workers and their lifecycle, the dispatcher and {@link TaskTemplate}, and the observations of both sides. Every
+ * bean backs off when the application defines its own.
  */
 @AutoConfiguration(after = { JacksonAutoConfiguration.class, LifecycleAutoConfiguration.class },
         afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
@@ -136,12 +138,12 @@ public final class SwooleTaskAutoConfiguration {
         @ConditionalOnMissingBean
         TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter,
                 TaskReplies replies, SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
-                ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations) {
-            SwooleTaskProperties.Retry retry = properties.getRetry();
-            RetryBackoff backoff = new RetryBackoff(retry.getMaxRetries(), retry.getDelay(), retry.getMultiplier(),
-                    retry.getMaxDelay(), retry.getExcludes());
+                ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations,
+                ObjectProvider<TaskRetrySettingsCustomizer> retryCustomizers) {
+            RetryPolicy retryPolicy = TaskRetryPolicyFactory.create(properties.getRetry(),
+                    retryCustomizers.orderedStream().toList());
             List<TaskExecutionListener> all = listeners.orderedStream().toList();
-            TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), backoff,
+            TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), retryPolicy,
                     recoverer.getIfAvailable(), all);
             observations.ifAvailable(invoker::setObservations);
             return invoker;
@@ -268,17 +270,23 @@ public final class SwooleTaskAutoConfiguration {
         }
     }
 
-    /** Trace propagation through tasks, when the application has an {@link ObservationRegistry}. */
+    /**
+     * Observation of every dispatch and handler run, when {@code swoole.task.observation.enabled} is true and the
+     * application has an {@link ObservationRegistry}; a {@link TaskDispatchObservationConvention} or
+     * {@link TaskProcessObservationConvention} bean replaces the default convention.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(ObservationRegistry.class)
-    @ConditionalOnBooleanProperty(name = "swoole.task.observation.enabled", matchIfMissing = true)
+    @ConditionalOnBooleanProperty(name = "swoole.task.observation.enabled")
     static class ObservationConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnBean(ObservationRegistry.class)
-        TaskObservations taskObservations(ObservationRegistry registry) {
-            return new TaskObservations(registry);
+        TaskObservations taskObservations(ObservationRegistry registry,
+                ObjectProvider<TaskDispatchObservationConvention> dispatchConvention,
+                ObjectProvider<TaskProcessObservationConvention> processConvention) {
+            return new TaskObservations(registry, dispatchConvention.getIfUnique(), processConvention.getIfUnique());
         }
     }
 }

@@ -409,8 +409,21 @@ public class SwooleTaskProperties {
         private Duration maxDelay = Duration.ofSeconds(10);
 
         /**
-         * Exception types (with their subclasses) that are never retried: the task goes to the recoverer at once.
-         * For example java.lang.IllegalArgumentException for input a retry cannot fix.
+         * Random spread of each wait: a wait of d becomes a value between d - jitter and d + jitter (scaled by the
+         * multiplier like the delay, never below delay nor above max-delay), so that tasks failing together do not
+         * all come back at once. Unset: no jitter.
+         */
+        private @Nullable Duration jitter;
+
+        /**
+         * Exception types (with their subclasses, also as a cause) that are retried; empty: every exception not
+         * excluded.
+         */
+        private List<Class<? extends Throwable>> includes = new ArrayList<>();
+
+        /**
+         * Exception types (with their subclasses, also as a cause) that are never retried: the task goes to the
+         * recoverer at once. For example java.lang.IllegalArgumentException for input a retry cannot fix.
          */
         private List<Class<? extends Throwable>> excludes = new ArrayList<>();
 
@@ -440,6 +453,22 @@ public class SwooleTaskProperties {
 
         public Duration getMaxDelay() {
             return this.maxDelay;
+        }
+
+        public @Nullable Duration getJitter() {
+            return this.jitter;
+        }
+
+        public void setJitter(@Nullable Duration jitter) {
+            this.jitter = jitter;
+        }
+
+        public List<Class<? extends Throwable>> getIncludes() {
+            return this.includes;
+        }
+
+        public void setIncludes(List<Class<? extends Throwable>> includes) {
+            this.includes = includes;
         }
 
         public List<Class<? extends Throwable>> getExcludes() {

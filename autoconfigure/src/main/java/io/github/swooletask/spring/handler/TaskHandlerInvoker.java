@@ -1,15 +1,12 @@
 package io.github.swooletask.spring.handler;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.retry.RetryPolicy;
 
-import io.github.swooletask.concurrent.BackoffIdleStrategy;
-import io.github.swooletask.concurrent.IdleStrategy;
 import io.github.swooletask.spring.FailedTask;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskExecutionException;
@@ -18,7 +15,8 @@ import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskSource;
 import io.github.swooletask.spring.observation.TaskObservations;
-import io.github.swooletask.spring.retry.RetryBackoff;
+import io.github.swooletask.spring.retry.RetrySchedule;
+import io.github.swooletask.spring.retry.RetryWait;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
@@ -26,8 +24,11 @@ import io.github.swooletask.worker.TaskProcessor;
 
 /**
  * Runs each task on its {@link TaskHandler} method: routes by task name (default handler for none), converts the
- * payload, retries a failing handler with backoff, and gives a task that failed every attempt to the
- * {@link TaskRecoverer}. A payload that cannot be converted is rejected at once, without retry. Runs on the worker
+ * payload, runs the handler again after a failure as the Spring {@link RetryPolicy} says (which failures, how many
+ * retries, which delays), and gives a task that failed every attempt to the {@link TaskRecoverer}. A payload that
+ * cannot be converted is rejected at once, without retry. The wait between runs is a {@link RetryWait}, which
+ * {@link #shutdown()} cuts short. {@link TaskExecutionListener}s hear of every handler run, each attempt apart (the
+ * waits between them not included); with {@link TaskObservations} every run is observed. Runs on the worker
  * threads; thread-safe.
  */
 public class TaskHandlerInvoker implements TaskProcessor {
@@ -40,11 +41,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     private final int localTag;
 
-    private final RetryBackoff retry;
+    private final RetryPolicy retryPolicy;
 
-    /** Waits between retries: parks of up to 10 ms, so a shutdown cuts a backoff short within that. */
-    private static final IdleStrategy RETRY_WAIT = new BackoffIdleStrategy(0, 0, Duration.ofMillis(1),
-            Duration.ofMillis(10));
+    private final RetryWait retryWait = new RetryWait();
 
     private final @Nullable TaskRecoverer recoverer;
 
@@ -52,34 +51,33 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     private @Nullable TaskObservations observations;
 
-    private volatile boolean shuttingDown;
-
     /**
      * @param localTag the from id this application's dispatcher stamps on its tasks ({@link TaskSource#LOCAL})
+     * @param retryPolicy when a failed handler runs again; {@code RetryPolicy.withMaxRetries(0)} for never
      */
     public TaskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter, int localTag,
-            RetryBackoff retry, @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
+            RetryPolicy retryPolicy, @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
         this.registry = registry;
         this.converter = converter;
         this.localTag = localTag;
-        this.retry = retry;
+        this.retryPolicy = retryPolicy;
         this.recoverer = recoverer;
         this.listeners = listeners.toArray(new TaskExecutionListener[0]);
     }
 
-    /** Continues the dispatcher's trace around handlers of tasks that carry trace context. */
+    /** Observes every handler run, continuing the dispatcher's trace when the task carries one. */
     public void setObservations(TaskObservations observations) {
         this.observations = observations;
     }
 
     /** Allows retries again after {@link #shutdown()}. */
     public void startup() {
-        this.shuttingDown = false;
+        this.retryWait.startup();
     }
 
     /** Ends backoff waits now: tasks waiting for a retry go to the recoverer at once. */
     public void shutdown() {
-        this.shuttingDown = true;
+        this.retryWait.shutdown();
     }
 
     @Override
@@ -92,33 +90,36 @@ public class TaskHandlerInvoker implements TaskProcessor {
         }
         TaskContext context = handler.wantsContext() ? new TaskContext(task.taskId(), task.workerId(), task.flags(),
                 task.route(), source(task), task.delivery(), task.format()) : null;
-        long start = System.nanoTime();
+        RetrySchedule retries = null;
         long attempt = 0;
         while (true) {
             attempt++;
+            Object[] args = handler.arguments(task, context, this.converter);
+            long start = System.nanoTime();
             Object result;
             try {
-                TaskObservations observations = this.observations;
-                byte[] trace = task.trace();
-                result = (observations != null && trace != null)
-                        ? observations.observeHandler(trace, handler, () -> handler.invoke(task, context, this.converter))
-                        : handler.invoke(task, context, this.converter);
+                result = run(task, handler, attempt, args);
             }
             catch (FrameRejectedException ex) {
+                notifyListeners(handler, start, ex);
                 throw ex;
             }
             catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
                 // errors of the handler's own code (not of the JVM) fail the task like exceptions: the worker lives on
-                if (attempt <= this.retry.maxRetries() && !this.shuttingDown && this.retry.retries(ex)) {
-                    long delay = this.retry.delayNanos(attempt);
-                    logger.warn("@TaskHandler {} failed on task {} (attempt {} of {}), retrying in {} ms: {}",
-                            handler.displayName(), task.taskId(), attempt, this.retry.maxRetries() + 1,
-                            TimeUnit.NANOSECONDS.toMillis(delay), ex.toString());
-                    if (backoff(delay)) {
-                        continue;
+                notifyListeners(handler, start, ex);
+                if (!this.retryWait.isShutDown()) {
+                    if (retries == null) {
+                        retries = RetrySchedule.start(this.retryPolicy);
+                    }
+                    long delay = retries.nextDelayMillis(ex);
+                    if (delay != RetrySchedule.STOP) {
+                        logger.warn("@TaskHandler {} failed on task {} (attempt {}), retrying in {} ms: {}",
+                                handler.displayName(), task.taskId(), attempt, delay, ex.toString());
+                        if (this.retryWait.await(delay)) {
+                            continue;
+                        }
                     }
                 }
-                notifyListeners(handler, start, ex);
                 throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
                         ex);
             }
@@ -127,19 +128,17 @@ public class TaskHandlerInvoker implements TaskProcessor {
         }
     }
 
+    /** One run of the handler, observed when observations are on. */
+    private @Nullable Object run(DecodedTask task, TaskHandlerMethod handler, long attempt, Object[] args)
+            throws Exception {
+        TaskObservations observations = this.observations;
+        return (observations != null) ? observations.observeRun(task, handler, attempt, () -> handler.invoke(args))
+                : handler.invoke(args);
+    }
+
     /** Local when this application's dispatcher stamped it and no other program asked for its result. */
     private TaskSource source(DecodedTask task) {
         return (task.fromId() == this.localTag && !task.wantsReplyTo()) ? TaskSource.LOCAL : TaskSource.EXTERNAL;
-    }
-
-    /** Waits before a retry; false when a shutdown (or an interrupt) ended the wait first. */
-    private boolean backoff(long nanos) throws InterruptedException {
-        boolean due = RETRY_WAIT.idleUntil(System.nanoTime() + nanos,
-                () -> this.shuttingDown || Thread.currentThread().isInterrupted());
-        if (Thread.interrupted()) {
-            throw new InterruptedException("interrupted while waiting to retry a task");
-        }
-        return due && !this.shuttingDown;
     }
 
     private String recover(DecodedTask task, TaskHandlerMethod handler, Throwable failure, long attempts) {
@@ -157,7 +156,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
         }
     }
 
-    private void notifyListeners(TaskHandlerMethod handler, long start, Throwable failure) {
+    private void notifyListeners(TaskHandlerMethod handler, long start, @Nullable Throwable failure) {
         if (this.listeners.length == 0) {
             return;
         }

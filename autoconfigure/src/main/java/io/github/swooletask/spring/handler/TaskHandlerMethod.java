@@ -83,9 +83,9 @@ public final class TaskHandlerMethod {
         return this.method;
     }
 
-    /** Converts the payload and calls the method; conversion problems surface as {@link FrameRejectedException}. */
-    Object invoke(DecodedTask task, TaskContext context, TaskPayloadConverter converter)
-            throws FrameRejectedException, Exception {
+    /** The method's arguments for a task; a payload that cannot be converted is a {@link FrameRejectedException}. */
+    Object[] arguments(DecodedTask task, TaskContext context, TaskPayloadConverter converter)
+            throws FrameRejectedException {
         Object[] args = new Object[this.parameterCount];
         if (this.payloadIndex >= 0) {
             args[this.payloadIndex] = converter.fromPayload(task, this.payloadType);
@@ -93,6 +93,11 @@ public final class TaskHandlerMethod {
         if (this.contextIndex >= 0) {
             args[this.contextIndex] = context;
         }
+        return args;
+    }
+
+    /** Calls the method; what it throws comes out unwrapped. */
+    Object invoke(Object[] args) throws Exception {
         try {
             return this.method.invoke(this.bean, args);
         }

@@ -1,99 +1,114 @@
 package io.github.swooletask.spring.observation;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.observation.transport.ReceiverContext;
-import io.micrometer.observation.transport.SenderContext;
 import org.jspecify.annotations.Nullable;
 
 import io.github.swooletask.spring.handler.TaskHandlerMethod;
+import io.github.swooletask.wire.DecodedTask;
 
 /**
- * Carries trace context from a dispatching thread to the handler, with Micrometer Observation: a dispatch made
- * inside an observation (for example an HTTP request being traced) opens a {@code swoole.task.dispatch} sender
- * observation whose propagated fields (e.g. {@code traceparent}) travel in the frame ({@code TRACED} flag); the
- * worker opens a {@code swoole.task.process} receiver observation from them around the handler, so the handler's
- * span continues the dispatcher's trace. Dispatches outside any observation carry nothing and cost nothing extra.
+ * Observes every dispatch and every handler run, so a trace goes from the dispatching thread through the queue into
+ * the handler: a dispatch opens a {@link SwooleTaskObservation#TASK_DISPATCH} observation whose propagated fields
+ * (e.g. {@code traceparent}) travel in the frame ({@code TRACED} flag), and each handler run is a
+ * {@link SwooleTaskObservation#TASK_PROCESS} observation continuing them. A dispatch outside any trace starts one; a
+ * task without fields (e.g. from PHP) starts its own. Made only when {@code swoole.task.observation.enabled} is true.
  */
 public final class TaskObservations {
 
     private final ObservationRegistry registry;
 
-    public TaskObservations(ObservationRegistry registry) {
+    private final @Nullable TaskDispatchObservationConvention dispatchConvention;
+
+    private final @Nullable TaskProcessObservationConvention processConvention;
+
+    /**
+     * @param registry where the observations go
+     * @param dispatchConvention replaces {@link DefaultTaskDispatchObservationConvention}, or null
+     * @param processConvention replaces {@link DefaultTaskProcessObservationConvention}, or null
+     */
+    public TaskObservations(ObservationRegistry registry, @Nullable TaskDispatchObservationConvention dispatchConvention,
+            @Nullable TaskProcessObservationConvention processConvention) {
         this.registry = registry;
+        this.dispatchConvention = dispatchConvention;
+        this.processConvention = processConvention;
+    }
+
+    /** Observations with the default conventions (or the registry's global ones). */
+    public TaskObservations(ObservationRegistry registry) {
+        this(registry, null, null);
     }
 
     /**
-     * A started sender observation for a dispatch, or null when there is nothing to continue. Its carrier holds the
-     * propagated fields once started.
+     * A started dispatch observation; its context's carrier holds the propagated fields. Null when the registry is
+     * a no-op one: nothing to observe or propagate.
+     * @param name the task name, or null for the default handler
      */
     public @Nullable Dispatch startDispatch(@Nullable String name) {
-        if (this.registry.isNoop() || this.registry.getCurrentObservation() == null) {
+        if (this.registry.isNoop()) {
             return null;
         }
-        Map<String, String> carrier = new LinkedHashMap<>();
-        SenderContext<Map<String, String>> context = new SenderContext<>((map, key, value) -> map.put(key, value));
-        context.setCarrier(carrier);
-        context.setRemoteServiceName("swoole-task");
-        Observation observation = Observation.createNotStarted("swoole.task.dispatch", () -> context, this.registry)
-            .contextualName("swoole-task dispatch " + taskName(name))
-            .lowCardinalityKeyValue("swoole.task.name", taskName(name))
+        TaskSenderContext context = new TaskSenderContext(name);
+        Observation observation = SwooleTaskObservation.TASK_DISPATCH
+            .observation(this.dispatchConvention, DefaultTaskDispatchObservationConvention.INSTANCE, () -> context,
+                    this.registry)
             .start();
-        return new Dispatch(observation, carrier);
+        return new Dispatch(observation, context);
     }
 
-    /** A dispatch being observed: the observation and the fields it propagates. */
-    public record Dispatch(Observation observation, Map<String, String> carrier) {
+    /**
+     * Runs one attempt of a handler inside a process observation continuing the trace the task carries.
+     * @param task the task
+     * @param handler the handler that runs
+     * @param attempt which run this is, from 1
+     * @param run the handler's run
+     */
+    public @Nullable Object observeRun(DecodedTask task, TaskHandlerMethod handler, long attempt,
+            Observation.CheckedCallable<@Nullable Object, Exception> run) throws Exception {
+        if (this.registry.isNoop()) {
+            return run.call();
+        }
+        TaskReceiverContext context = new TaskReceiverContext(TraceFields.decode(task.trace()), handler,
+                task.taskId(), task.workerId(), attempt);
+        return SwooleTaskObservation.TASK_PROCESS
+            .observation(this.processConvention, DefaultTaskProcessObservationConvention.INSTANCE, () -> context,
+                    this.registry)
+            .observeChecked(run);
+    }
 
-        /** The propagated fields as frame bytes, or null when there are none. */
+    /** A dispatch being observed. */
+    public static final class Dispatch {
+
+        private final Observation observation;
+
+        private final TaskSenderContext context;
+
+        Dispatch(Observation observation, TaskSenderContext context) {
+            this.observation = observation;
+            this.context = context;
+        }
+
+        /** The propagated fields as frame bytes, or null when the tracing bridge set none. */
         public byte @Nullable [] trace() {
-            return encode(this.carrier);
+            Map<String, String> fields = this.context.getCarrier();
+            return (fields != null) ? TraceFields.encode(fields) : null;
         }
-    }
 
-    /** The carrier as frame bytes ({@code name=value} lines), or null when it is empty. */
-    static byte @Nullable [] encode(Map<String, String> carrier) {
-        if (carrier.isEmpty()) {
-            return null;
+        /** The dispatcher queued the task under this id. */
+        public void dispatched(int taskId) {
+            this.context.setTaskId(taskId);
         }
-        StringBuilder text = new StringBuilder();
-        carrier.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
-        return text.toString().getBytes(StandardCharsets.UTF_8);
-    }
 
-    /** Parses frame bytes back into a carrier; malformed lines are skipped. */
-    static Map<String, String> decode(byte[] trace) {
-        Map<String, String> carrier = new LinkedHashMap<>();
-        for (String line : new String(trace, StandardCharsets.UTF_8).split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                carrier.put(line.substring(0, eq), line.substring(eq + 1));
-            }
+        /** The dispatch failed. */
+        public void failed(Throwable failure) {
+            this.observation.error(failure);
         }
-        return carrier;
-    }
 
-    /** Runs the handler inside a receiver observation continuing the trace the task carries. */
-    public @Nullable Object observeHandler(byte[] trace, TaskHandlerMethod handler,
-            Observation.CheckedCallable<@Nullable Object, Exception> call) throws Exception {
-        if (trace == null || this.registry.isNoop()) {
-            return call.call();
+        /** Ends the observation. */
+        public void stop() {
+            this.observation.stop();
         }
-        ReceiverContext<Map<String, String>> context = new ReceiverContext<>((map, key) -> map.get(key));
-        context.setCarrier(decode(trace));
-        context.setRemoteServiceName("swoole-task");
-        return Observation.createNotStarted("swoole.task.process", () -> context, this.registry)
-            .contextualName("swoole-task process " + taskName(handler.route()))
-            .lowCardinalityKeyValue("swoole.task.name", taskName(handler.route()))
-            .lowCardinalityKeyValue("swoole.task.handler", handler.displayName())
-            .observeChecked(call);
-    }
-
-    private static String taskName(@Nullable String name) {
-        return (name == null || name.isEmpty()) ? "default" : name;
     }
 }

@@ -1,5 +1,6 @@
 /**
- * Retry of failed handlers and the default recoverer that keeps failed tasks as dead-letter files.
+ * Retry of failed handlers under a Spring {@link org.springframework.core.retry.RetryPolicy} with a wait that a
+ * shutdown cuts short, and the default recoverer that keeps failed tasks as dead-letter files.
  */
 @NullMarked
 package io.github.swooletask.spring.retry;

@@ -3,6 +3,7 @@ package io.github.swooletask.spring.autoconfigure;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -52,7 +53,7 @@ class SwooleTaskOptionalDependenciesIntegrationTests {
 
     @Test
     void withoutTheActuator() {
-        runner("org.springframework.boot.actuate").run((context) -> {
+        runner("org.springframework.boot.actuate").withBean(SimpleMeterRegistry.class).run((context) -> {
             assertThat(context).hasNotFailed().doesNotHaveBean(SwooleTaskEndpoint.class)
                 .hasSingleBean(SwooleTaskMetrics.class).hasSingleBean(SwooleTaskHealthIndicator.class);
             assertDispatches(context);
@@ -61,7 +62,7 @@ class SwooleTaskOptionalDependenciesIntegrationTests {
 
     @Test
     void withoutHealth() {
-        runner("org.springframework.boot.health").run((context) -> {
+        runner("org.springframework.boot.health").withBean(SimpleMeterRegistry.class).run((context) -> {
             assertThat(context).hasNotFailed().doesNotHaveBean(SwooleTaskHealthIndicator.class)
                 .hasSingleBean(SwooleTaskMetrics.class).hasSingleBean(SwooleTaskEndpoint.class);
             assertDispatches(context);

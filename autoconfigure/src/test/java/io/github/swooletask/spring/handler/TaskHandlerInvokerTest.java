@@ -6,11 +6,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.retry.RetryPolicy;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.spring.FailedTask;
@@ -19,7 +25,8 @@ import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskSource;
-import io.github.swooletask.spring.retry.RetryBackoff;
+import io.github.swooletask.spring.observation.TaskObservations;
+import io.github.swooletask.spring.observation.TaskReceiverContext;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.OutgoingTask;
@@ -29,7 +36,9 @@ import io.github.swooletask.wire.TaskName;
 
 import static io.github.swooletask.support.Frames.decoded;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link TaskHandlerInvoker} without a transport: routing, rejection, retry with its excludes, the recoverer and the
@@ -39,8 +48,16 @@ class TaskHandlerInvokerTest {
 
     private static final int LOCAL_TAG = 321;
 
-    private static final RetryBackoff TWO_QUICK_RETRIES = new RetryBackoff(2, Duration.ofMillis(1), 1.0,
-            Duration.ofMillis(1), List.of(IllegalArgumentException.class));
+    private static final Duration DEADLINE = Duration.ofSeconds(15);
+
+    private static final RetryPolicy NO_RETRY = RetryPolicy.withMaxRetries(0);
+
+    private static final RetryPolicy TWO_QUICK_RETRIES = RetryPolicy.builder()
+        .maxRetries(2)
+        .delay(Duration.ofMillis(1))
+        .maxDelay(Duration.ofMillis(1))
+        .excludes(IllegalArgumentException.class)
+        .build();
 
     private final TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
 
@@ -69,7 +86,7 @@ class TaskHandlerInvokerTest {
         this.registry.register(new TaskHandlerMethod(this.handlers, method, route, this.converter));
     }
 
-    private TaskHandlerInvoker invoker(RetryBackoff retry, @Nullable TaskRecoverer recoverer,
+    private TaskHandlerInvoker invoker(RetryPolicy retry, @Nullable TaskRecoverer recoverer,
             TaskExecutionListener... listeners) {
         return new TaskHandlerInvoker(this.registry, this.converter, LOCAL_TAG, retry, recoverer, List.of(listeners));
     }
@@ -86,7 +103,7 @@ class TaskHandlerInvokerTest {
 
     @Test
     void aNamedTaskRunsItsHandlerAndAnUnnamedOneTheDefault() throws Exception {
-        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, null);
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, null);
         assertThat(invoker.process(task("mail", "to bob"))).isEqualTo("mailed to bob");
         assertThat(invoker.process(task(null, "plain"))).isEqualTo("default plain");
         assertThat(this.handlers.calls).containsExactly("mail:to bob", "default:plain");
@@ -94,7 +111,7 @@ class TaskHandlerInvokerTest {
 
     @Test
     void aTaskNoHandlerTakesIsRejected() {
-        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, this.recoverer);
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, this.recoverer);
         FrameRejectedException unknown = catchThrowableOfType(FrameRejectedException.class,
                 () -> invoker.process(task("nobody", "x")));
         assertThat(unknown.reason()).isEqualTo(RejectReason.NO_HANDLER);
@@ -102,7 +119,7 @@ class TaskHandlerInvokerTest {
 
         TaskHandlerRegistry withoutDefault = new TaskHandlerRegistry();
         TaskHandlerInvoker noDefault = new TaskHandlerInvoker(withoutDefault, this.converter, LOCAL_TAG,
-                RetryBackoff.NONE, this.recoverer, List.of());
+                NO_RETRY, this.recoverer, List.of());
         FrameRejectedException unnamed = catchThrowableOfType(FrameRejectedException.class,
                 () -> noDefault.process(task(null, "x")));
         assertThat(unnamed.reason()).isEqualTo(RejectReason.NO_HANDLER);
@@ -112,7 +129,7 @@ class TaskHandlerInvokerTest {
 
     @Test
     void theContextTellsTheTasksFactsAndWhoSentIt() throws Exception {
-        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, null);
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, null);
         DecodedTask local = decoded(OutgoingTask.of(0, "from here".getBytes(StandardCharsets.UTF_8)), 7, LOCAL_TAG,
                 TaskFlags.REPLY, 2, Map.of("mtype", 4L));
         invoker.process(local);
@@ -168,12 +185,77 @@ class TaskHandlerInvokerTest {
 
     @Test
     void noRetryOnceShutDown() {
-        RetryBackoff slow = new RetryBackoff(3, Duration.ofSeconds(30), 1.0, Duration.ofSeconds(30), List.of());
+        RetryPolicy slow = RetryPolicy.builder().maxRetries(3).delay(Duration.ofSeconds(30)).build();
         TaskHandlerInvoker invoker = invoker(slow, this.recoverer);
         invoker.shutdown();
         catchThrowableOfType(TaskExecutionException.class, () -> invoker.process(task("always", "x")));
         assertThat(this.handlers.alwaysCalls.get()).isEqualTo(1);
         assertThat(this.recovered).singleElement().satisfies((task) -> assertThat(task.attempts()).isEqualTo(1));
+    }
+
+    @Test
+    void aShutdownEndsAWaitForARetry() throws Exception {
+        RetryPolicy slow = RetryPolicy.builder().maxRetries(3).delay(Duration.ofMinutes(10)).build();
+        TaskHandlerInvoker invoker = invoker(slow, this.recoverer);
+        CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(
+                () -> catchThrowable(() -> invoker.process(task("always", "x"))));
+        await("the first run").atMost(DEADLINE).until(() -> this.handlers.alwaysCalls.get() == 1);
+        invoker.shutdown();
+        assertThat(outcome.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(TaskExecutionException.class);
+        assertThat(this.handlers.alwaysCalls.get()).as("no retry after the shutdown").isEqualTo(1);
+        assertThat(this.recovered).singleElement().satisfies((task) -> assertThat(task.attempts()).isEqualTo(1));
+    }
+
+    @Test
+    void aPolicyWithIncludesRetriesOnlyThose() {
+        RetryPolicy onlyState = RetryPolicy.builder()
+            .maxRetries(5)
+            .delay(Duration.ofMillis(1))
+            .includes(UnsupportedOperationException.class)
+            .build();
+        TaskHandlerInvoker invoker = invoker(onlyState, this.recoverer);
+        catchThrowableOfType(TaskExecutionException.class, () -> invoker.process(task("always", "x")));
+        assertThat(this.handlers.alwaysCalls.get()).as("IllegalStateException is not included").isEqualTo(1);
+    }
+
+    @Test
+    void listenersHearEveryRunOfARetriedTask() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        TaskExecutionListener recording = (handler, nanos, failure) -> heard.add(
+                (failure != null) ? failure.getMessage() : "ok");
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer, recording);
+        assertThat(invoker.process(task("flaky", "hello"))).isEqualTo("ok:hello");
+        assertThat(heard).containsExactly("flaky failure 1", "flaky failure 2", "ok");
+    }
+
+    @Test
+    void withObservationsEachRunIsAnObservationOfItsOwn() throws Exception {
+        List<TaskReceiverContext> runs = new CopyOnWriteArrayList<>();
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new ObservationHandler<TaskReceiverContext>() {
+
+            @Override
+            public void onStop(TaskReceiverContext context) {
+                runs.add(context);
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return context instanceof TaskReceiverContext;
+            }
+        });
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        invoker.setObservations(new TaskObservations(observations));
+        assertThat(invoker.process(task("flaky", "hello"))).isEqualTo("ok:hello");
+        assertThat(runs).extracting(TaskReceiverContext::getAttempt).containsExactly(1L, 2L, 3L);
+        assertThat(runs).extracting((run) -> run.getLowCardinalityKeyValue("result").getValue())
+            .containsExactly("failure", "failure", "success");
+        assertThat(runs).allSatisfy((run) -> {
+            assertThat(run.getName()).isEqualTo("swoole.task.execution");
+            assertThat(run.getTaskId()).isEqualTo(41);
+            assertThat(run.getDestination()).isEqualTo("flaky");
+            assertThat(run.getCarrier()).as("the task carried no trace fields").isEmpty();
+        });
     }
 
     @Test
@@ -188,7 +270,7 @@ class TaskHandlerInvokerTest {
 
     @Test
     void aFailingRecovererIsReportedWithTheTasksFailure() {
-        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, (task) -> {
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, (task) -> {
             throw new IllegalStateException("disk full");
         });
         TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,
@@ -207,7 +289,7 @@ class TaskHandlerInvokerTest {
         };
         TaskExecutionListener recording = (handler, nanos, failure) -> heard.add(handler.displayName() + ":"
                 + ((failure != null) ? failure.getMessage() : "ok") + ":" + (nanos >= 0));
-        TaskHandlerInvoker invoker = invoker(RetryBackoff.NONE, this.recoverer, broken, recording);
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, this.recoverer, broken, recording);
 
         assertThat(invoker.process(task("mail", "to ann"))).isEqualTo("mailed to ann");
         TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,

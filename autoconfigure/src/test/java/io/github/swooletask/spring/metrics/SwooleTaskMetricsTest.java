@@ -74,8 +74,10 @@ class SwooleTaskMetricsTest {
             .hasSize(RejectReason.values().length)
             .extracting((counter) -> counter.getId().getTag("reason"))
             .contains("short-header", "length-mismatch", "spill-path", "bad-payload", "no-handler");
-        assertThat(this.registry.get("swoole.task.processed").functionCounter().count()).isZero();
         assertThat(this.registry.get("swoole.task.failed").functionCounter().count()).isZero();
+        assertThat(this.registry.find("swoole.task.processed").meter())
+            .as("tasks that returned are the execution timer's successes").isNull();
+        assertThat(this.registry.find("swoole.task.execution").meter()).as("timed by TaskExecutionMetrics").isNull();
         for (Meter meter : this.registry.getMeters()) {
             assertThat(meter.getId().getName()).startsWith("swoole.task.");
             assertThat(meter.getId().getTags()).allSatisfy((tag) -> assertThat(tag.getKey()).isIn("result", "reason"));

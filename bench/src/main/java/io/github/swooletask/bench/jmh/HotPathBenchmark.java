@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
+import org.springframework.core.retry.RetryPolicy;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.dispatch.DispatcherSettings;
@@ -33,7 +34,6 @@ import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcesso
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
-import io.github.swooletask.spring.retry.RetryBackoff;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.FrameBuffer;
@@ -128,7 +128,7 @@ public class HotPathBenchmark {
         Object bean = this.handler.equals("ByteBuffer") ? new ByteBufferHandler() : new BytesHandler();
         new TaskHandlerAnnotationBeanPostProcessor(beans.getBeanProvider(TaskHandlerRegistry.class),
                 beans.getBeanProvider(TaskPayloadConverter.class)).postProcessAfterInitialization(bean, "handler");
-        this.invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), RetryBackoff.NONE, null, List.of());
+        this.invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), RetryPolicy.withMaxRetries(0), null, List.of());
         this.receiver = transport.receiver(0);
         this.decoder = new FrameDecoder(spillFiles);
         this.payload = new byte[this.payloadSize];

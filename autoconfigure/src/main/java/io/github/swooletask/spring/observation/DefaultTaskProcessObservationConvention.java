@@ -1,0 +1,56 @@
+package io.github.swooletask.spring.observation;
+
+import io.micrometer.common.KeyValues;
+
+import io.github.swooletask.spring.observation.SwooleTaskObservation.ProcessHighCardinalityKeys;
+import io.github.swooletask.spring.observation.SwooleTaskObservation.ProcessLowCardinalityKeys;
+
+/**
+ * The default {@link TaskProcessObservationConvention}: name {@code swoole.task.execution} (the execution timer's),
+ * span name {@code process <task name>}, {@code messaging.system=swoole-task}, {@code messaging.operation=process},
+ * {@code messaging.destination.name=<task name or default>}, {@code handler}, {@code result}
+ * ({@code success}/{@code failure}) and {@code exception} (simple class name or {@code none}); high cardinality:
+ * {@code messaging.message.id} (the task id), {@code swoole.task.attempt} and {@code swoole.task.worker}.
+ */
+public class DefaultTaskProcessObservationConvention implements TaskProcessObservationConvention {
+
+    /** The shared instance. */
+    public static final DefaultTaskProcessObservationConvention INSTANCE = new DefaultTaskProcessObservationConvention();
+
+    /** The name of the observation, and so of its timer: the contract's execution timer. */
+    public static final String NAME = "swoole.task.execution";
+
+    @Override
+    public String getName() {
+        return NAME;
+    }
+
+    @Override
+    public String getContextualName(TaskReceiverContext context) {
+        return "process " + context.getDestination();
+    }
+
+    @Override
+    public KeyValues getLowCardinalityKeyValues(TaskReceiverContext context) {
+        Throwable error = context.getError();
+        return KeyValues.of(ProcessLowCardinalityKeys.MESSAGING_SYSTEM.withValue(TaskReceiverContext.REMOTE_SERVICE_NAME),
+                ProcessLowCardinalityKeys.MESSAGING_OPERATION.withValue("process"),
+                ProcessLowCardinalityKeys.MESSAGING_DESTINATION_NAME.withValue(context.getDestination()),
+                ProcessLowCardinalityKeys.HANDLER.withValue(context.getHandler().displayName()),
+                ProcessLowCardinalityKeys.RESULT.withValue((error != null) ? "failure" : "success"),
+                ProcessLowCardinalityKeys.EXCEPTION.withValue((error != null) ? exceptionName(error) : "none"));
+    }
+
+    @Override
+    public KeyValues getHighCardinalityKeyValues(TaskReceiverContext context) {
+        return KeyValues.of(ProcessHighCardinalityKeys.MESSAGING_MESSAGE_ID.withValue(Integer.toString(context.getTaskId())),
+                ProcessHighCardinalityKeys.ATTEMPT.withValue(Long.toString(context.getAttempt())),
+                ProcessHighCardinalityKeys.WORKER.withValue(Integer.toString(context.getWorkerId())));
+    }
+
+    /** The simple class name, or the full one for a class without a simple name; as the execution timer's tag. */
+    static String exceptionName(Throwable error) {
+        String name = error.getClass().getSimpleName();
+        return name.isEmpty() ? error.getClass().getName() : name;
+    }
+}
