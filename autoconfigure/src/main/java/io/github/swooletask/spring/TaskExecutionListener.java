@@ -1,8 +1,14 @@
 package io.github.swooletask.spring;
 
-import io.github.swooletask.spring.handler.TaskHandlerMethod;
+import org.jspecify.annotations.Nullable;
 
-/** Told of every handler run; called on the worker thread, so keep it quick. */
+import io.github.swooletask.spring.handler.TaskHandlerMethod;
+import io.github.swooletask.wire.DecodedTask;
+
+/**
+ * Told of every handler run; called on the worker thread, so keep it quick. A task whose payload could not become
+ * the handler's argument never ran a handler: it is rejected, not reported here.
+ */
 public interface TaskExecutionListener {
 
     /**
@@ -10,5 +16,16 @@ public interface TaskExecutionListener {
      * @param nanos how long it ran, all attempts included
      * @param failure what it threw in the end, or null
      */
-    void executed(TaskHandlerMethod handler, long nanos, Throwable failure);
+    void executed(TaskHandlerMethod handler, long nanos, @Nullable Throwable failure);
+
+    /**
+     * The same with the task and the handler's return value, for a listener that wants them; by default
+     * {@link #executed(TaskHandlerMethod, long, Throwable)}.
+     * @param task the task, valid during this call only (the worker reuses it): copy what is kept
+     * @param result what the handler returned (null for void, or when it failed)
+     */
+    default void executed(TaskHandlerMethod handler, DecodedTask task, @Nullable Object result, long nanos,
+            @Nullable Throwable failure) {
+        executed(handler, nanos, failure);
+    }
 }

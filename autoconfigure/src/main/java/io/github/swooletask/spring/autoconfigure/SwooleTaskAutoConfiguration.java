@@ -12,9 +12,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.dispatch.DispatcherSettings;
@@ -26,9 +28,10 @@ import io.github.swooletask.reply.ReplyRouter;
 import io.github.swooletask.spring.RemoteTaskFailure;
 import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskExecutionListener;
+import io.github.swooletask.spring.TaskOperations;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.handler.ConvertingResultEncoder;
+import io.github.swooletask.spring.handler.DefaultTaskPayloadConverter;
 import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
@@ -79,8 +82,11 @@ public final class SwooleTaskAutoConfiguration {
 
         @Bean
         static TaskHandlerAnnotationBeanPostProcessor taskHandlerAnnotationBeanPostProcessor(
-                ObjectProvider<TaskHandlerRegistry> registry, ObjectProvider<TaskPayloadConverter> converter) {
-            return new TaskHandlerAnnotationBeanPostProcessor(registry, converter);
+                ObjectProvider<TaskHandlerRegistry> registry, ObjectProvider<TaskPayloadConverter> converter,
+                Environment environment) {
+            // bound here, before the properties bean exists: a handler without autoStartup follows the property
+            boolean autoStartup = Binder.get(environment).bind("swoole.task.auto-startup", Boolean.class).orElse(true);
+            return new TaskHandlerAnnotationBeanPostProcessor(registry, converter, autoStartup);
         }
 
         @Bean
@@ -90,9 +96,9 @@ public final class SwooleTaskAutoConfiguration {
         }
 
         @Bean
-        @ConditionalOnMissingBean
-        TaskPayloadConverter taskPayloadConverter(ObjectProvider<JsonMapper> jsonMapper) {
-            return new TaskPayloadConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+        @ConditionalOnMissingBean(TaskPayloadConverter.class)
+        DefaultTaskPayloadConverter taskPayloadConverter(ObjectProvider<JsonMapper> jsonMapper) {
+            return new DefaultTaskPayloadConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
         }
 
         @Bean
@@ -104,14 +110,14 @@ public final class SwooleTaskAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter,
-                TaskReplies replies, SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
+        TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskReplies replies,
+                SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
                 ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations) {
             SwooleTaskProperties.Retry retry = properties.getRetry();
             RetryBackoff backoff = new RetryBackoff(retry.getMaxRetries(), retry.getDelay(), retry.getMultiplier(),
                     retry.getMaxDelay(), retry.getExcludes());
             List<TaskExecutionListener> all = listeners.orderedStream().toList();
-            TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), backoff,
+            TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, replies.tag(), backoff,
                     recoverer.getIfAvailable(), all);
             observations.ifAvailable(invoker::setObservations);
             return invoker;
@@ -145,8 +151,8 @@ public final class SwooleTaskAutoConfiguration {
                 TaskReplies replies, RemoteReplies remoteReplies, TaskPayloadConverter converter,
                 SwooleTaskProperties properties) {
             ResultChannel results = transport.results();
-            CrossHostReplies crossHost = (results != null) ? new CrossHostReplies(results,
-                    new ConvertingResultEncoder(converter), WorkerConfiguration::describeFailure) : null;
+            CrossHostReplies crossHost = (results != null) ? new CrossHostReplies(results, converter::encodeResult,
+                    WorkerConfiguration::describeFailure) : null;
             return new TaskWorkerPool(transport, spillFiles, invoker,
                     new ReplyRouter(replies, remoteReplies, crossHost), properties.resolvedWorkerNum(),
                     TaskWorkerPool.threadFactory("swoole-task-worker-", false));
@@ -157,7 +163,7 @@ public final class SwooleTaskAutoConfiguration {
         @ConditionalOnMissingBean
         RemoteReplies swooleTaskRemoteReplies(TaskTransport transport, SpillFiles spillFiles,
                 TaskPayloadConverter converter, SwooleTaskProperties properties) {
-            return new RemoteReplies(transport, spillFiles, new ConvertingResultEncoder(converter),
+            return new RemoteReplies(transport, spillFiles, converter::encodeResult,
                     WorkerConfiguration::describeFailure, properties.getReplyTimeout());
         }
 
@@ -226,7 +232,7 @@ public final class SwooleTaskAutoConfiguration {
         }
 
         @Bean
-        @ConditionalOnMissingBean
+        @ConditionalOnMissingBean(TaskOperations.class)
         TaskTemplate taskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter,
                 SwooleTaskProperties properties, ObjectProvider<TaskObservations> observations) {
             TaskTemplate template = new TaskTemplate(dispatcher, converter, properties.getCallTimeout());

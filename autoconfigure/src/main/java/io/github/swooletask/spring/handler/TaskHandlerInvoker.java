@@ -36,8 +36,6 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     private final TaskHandlerRegistry registry;
 
-    private final TaskPayloadConverter converter;
-
     private final int localTag;
 
     private final RetryBackoff retry;
@@ -57,10 +55,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
     /**
      * @param localTag the from id this application's dispatcher stamps on its tasks ({@link TaskSource#LOCAL})
      */
-    public TaskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter, int localTag,
-            RetryBackoff retry, @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
+    public TaskHandlerInvoker(TaskHandlerRegistry registry, int localTag, RetryBackoff retry,
+            @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
         this.registry = registry;
-        this.converter = converter;
         this.localTag = localTag;
         this.retry = retry;
         this.recoverer = recoverer;
@@ -101,8 +98,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 TaskObservations observations = this.observations;
                 byte[] trace = task.trace();
                 result = (observations != null && trace != null)
-                        ? observations.observeHandler(trace, handler, () -> handler.invoke(task, context, this.converter))
-                        : handler.invoke(task, context, this.converter);
+                        ? observations.observeHandler(trace, handler, () -> handler.invoke(task, context))
+                        : handler.invoke(task, context);
             }
             catch (FrameRejectedException ex) {
                 throw ex;
@@ -118,11 +115,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
                         continue;
                     }
                 }
-                notifyListeners(handler, start, ex);
+                notifyListeners(handler, task, null, start, ex);
                 throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
                         ex);
             }
-            notifyListeners(handler, start, null);
+            notifyListeners(handler, task, result, start, null);
             return result;
         }
     }
@@ -157,14 +154,15 @@ public class TaskHandlerInvoker implements TaskProcessor {
         }
     }
 
-    private void notifyListeners(TaskHandlerMethod handler, long start, Throwable failure) {
+    private void notifyListeners(TaskHandlerMethod handler, DecodedTask task, @Nullable Object result, long start,
+            @Nullable Throwable failure) {
         if (this.listeners.length == 0) {
             return;
         }
         long nanos = System.nanoTime() - start;
         for (TaskExecutionListener listener : this.listeners) {
             try {
-                listener.executed(handler, nanos, failure);
+                listener.executed(handler, task, result, nanos, failure);
             }
             catch (RuntimeException ex) {
                 // a listener's fault is not the task's: the task keeps its outcome

@@ -42,7 +42,7 @@ class TaskHandlerInvokerTest {
     private static final RetryBackoff TWO_QUICK_RETRIES = new RetryBackoff(2, Duration.ofMillis(1), 1.0,
             Duration.ofMillis(1), List.of(IllegalArgumentException.class));
 
-    private final TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
+    private final TaskPayloadConverter converter = new DefaultTaskPayloadConverter(JsonMapper.builder().build());
 
     private final TaskHandlerRegistry registry = new TaskHandlerRegistry();
 
@@ -71,7 +71,7 @@ class TaskHandlerInvokerTest {
 
     private TaskHandlerInvoker invoker(RetryBackoff retry, @Nullable TaskRecoverer recoverer,
             TaskExecutionListener... listeners) {
-        return new TaskHandlerInvoker(this.registry, this.converter, LOCAL_TAG, retry, recoverer, List.of(listeners));
+        return new TaskHandlerInvoker(this.registry, LOCAL_TAG, retry, recoverer, List.of(listeners));
     }
 
     private static DecodedTask task(@Nullable String name, String payload) {
@@ -101,8 +101,8 @@ class TaskHandlerInvokerTest {
         assertThat(unknown).hasMessageContaining("no @TaskHandler takes the task name 'nobody'");
 
         TaskHandlerRegistry withoutDefault = new TaskHandlerRegistry();
-        TaskHandlerInvoker noDefault = new TaskHandlerInvoker(withoutDefault, this.converter, LOCAL_TAG,
-                RetryBackoff.NONE, this.recoverer, List.of());
+        TaskHandlerInvoker noDefault = new TaskHandlerInvoker(withoutDefault, LOCAL_TAG, RetryBackoff.NONE,
+                this.recoverer, List.of());
         FrameRejectedException unnamed = catchThrowableOfType(FrameRejectedException.class,
                 () -> noDefault.process(task(null, "x")));
         assertThat(unnamed.reason()).isEqualTo(RejectReason.NO_HANDLER);
