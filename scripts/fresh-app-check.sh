@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Tries the starter as a new user would: a fresh Spring Boot 4.0.7 app that declares only
-# spring-boot-starter-parent and swoole-task-spring-boot-starter, with one @TaskHandler method.
+# spring-boot-starter-parent and swoole-task-spring-boot-starter, with one @TaskHandler method, and, with test
+# scope, swoole-task-spring-boot-starter-test for its one @SpringBootTest (run by the build, on the in-memory
+# transport).
 # It runs the app in ipc-mode 1 with nothing configured, then in modes 2 and 3 with a key (3 once more with
 # spring.main.lazy-initialization=true), and posts tasks with
 # the reference PHP client (../shared/reference/SwooleTask.php, unchanged) or, without it, with the sample's client.
@@ -25,7 +27,7 @@ else
     post() { for i in 1 2 3; do php "$root/sample-app/src/test/resources/php/post-task.php" "$key" "Hello from PHP!"; done; }
 fi
 
-mkdir -p "$work/src/main/java/demo"
+mkdir -p "$work/src/main/java/demo" "$work/src/test/java/demo"
 cat > "$work/pom.xml" <<POM
 <?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -45,6 +47,12 @@ cat > "$work/pom.xml" <<POM
             <groupId>io.github.swooletask</groupId>
             <artifactId>swoole-task-spring-boot-starter</artifactId>
             <version>0.1.0-SNAPSHOT</version>
+        </dependency>
+        <dependency>
+            <groupId>io.github.swooletask</groupId>
+            <artifactId>swoole-task-spring-boot-starter-test</artifactId>
+            <version>0.1.0-SNAPSHOT</version>
+            <scope>test</scope>
         </dependency>
     </dependencies>
     <build>
@@ -85,8 +93,42 @@ public class DemoApplication {
 }
 JAVA
 
-(cd "$work" && mvn -B -q package -DskipTests)
-echo "fresh app built: $work/target/demo.jar"
+cat > "$work/src/test/java/demo/DemoApplicationTests.java" <<'JAVA'
+package demo;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+
+import io.github.swooletask.spring.TaskOperations;
+import io.github.swooletask.test.ExternalTask;
+import io.github.swooletask.test.HandledTask;
+import io.github.swooletask.test.SwooleTaskTestHarness;
+import io.github.swooletask.test.autoconfigure.AutoConfigureSwooleTaskTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest
+@AutoConfigureSwooleTaskTest
+class DemoApplicationTests {
+
+    @Autowired
+    TaskOperations tasks;
+
+    @Autowired
+    SwooleTaskTestHarness harness;
+
+    @Test
+    void handlesTasksFromJavaAndFromPhp() {
+        tasks.dispatch("Hello from a test!");
+        harness.post(ExternalTask.text("Hello from PHP!"));
+        assertThat(harness.awaitHandled(2)).allMatch(HandledTask::succeeded);
+    }
+}
+JAVA
+
+(cd "$work" && mvn -B -q package)
+echo "fresh app built and its test passed: $work/target/demo.jar"
 
 run_case() {
     local name=$1 expect_php=$2; shift 2

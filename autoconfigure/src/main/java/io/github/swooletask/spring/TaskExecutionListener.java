@@ -3,10 +3,12 @@ package io.github.swooletask.spring;
 import org.jspecify.annotations.Nullable;
 
 import io.github.swooletask.spring.handler.TaskHandlerMethod;
+import io.github.swooletask.wire.DecodedTask;
 
 /**
  * Told of every handler run: a retried task's attempts one by one, so a task that failed once and then succeeded
- * makes two calls. Called on the worker thread, so keep it quick.
+ * makes two calls. Called on the worker thread, so keep it quick. A task whose payload could not become the
+ * handler's argument never ran a handler: it is rejected, not reported here.
  */
 public interface TaskExecutionListener {
 
@@ -16,4 +18,15 @@ public interface TaskExecutionListener {
      * @param failure what this run threw, or null when it returned
      */
     void executed(TaskHandlerMethod handler, long nanos, @Nullable Throwable failure);
+
+    /**
+     * The same with the task and the handler's return value, for a listener that wants them; by default
+     * {@link #executed(TaskHandlerMethod, long, Throwable)}.
+     * @param task the task, valid during this call only (the worker reuses it): copy what is kept
+     * @param result what the handler returned (null for void, or when it failed)
+     */
+    default void executed(TaskHandlerMethod handler, DecodedTask task, @Nullable Object result, long nanos,
+            @Nullable Throwable failure) {
+        executed(handler, nanos, failure);
+    }
 }

@@ -12,15 +12,20 @@ import org.springframework.core.annotation.AliasFor;
  * Marks a bean method as a task handler, run on the task worker threads.
  *
  * <p>Routing: a handler with a name ({@code @TaskHandler("resize")}) takes the tasks dispatched with that name
- * ({@code taskTemplate.dispatch("resize", payload)}). The handler without a name is the default handler: it takes
- * every task that arrives without a name, which includes every task posted by an external program such as the PHP
- * client. Two handlers claiming the same name (or two default handlers) fail the application at startup.
+ * ({@code tasks.dispatch("resize", payload)}). The handler without a name is the default handler: it takes every
+ * task that arrives without a name, which includes every task posted by an external program such as the PHP client.
+ * Two handlers claiming the same name (or two default handlers) fail the application at startup.
  *
  * <p>Parameters: at most one payload parameter ({@code String}, {@code byte[]}, {@code Object}, {@code Map},
  * {@code List}, a scalar, or any type Jackson can read, such as a record) and optionally a {@link TaskContext}.
- * The return value completes the future of {@link TaskTemplate#call}.
+ * The return value completes the future of {@link TaskOperations#call}.
+ *
+ * <p>Every attribute takes {@code ${...}} placeholders and {@code #{...}} expressions, resolved at startup. The
+ * annotation works as a meta-annotation too: an annotation of the application's own, annotated with
+ * {@code @TaskHandler(name = "thumbnail")}, makes the methods it is on handlers of that name, and its attributes can
+ * override {@code @TaskHandler}'s with {@link AliasFor @AliasFor(annotation = TaskHandler.class)}.
  */
-@Target(ElementType.METHOD)
+@Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface TaskHandler {
@@ -32,4 +37,25 @@ public @interface TaskHandler {
     /** Alias for {@link #value()}. */
     @AliasFor("value")
     String name() default "";
+
+    /**
+     * The handler's id, unique in the application, by which the handler registry knows it. Empty for
+     * {@code <beanName>.<methodName>} (with the parameter types after the method name when the bean has several
+     * handlers of that name). Two handlers with one id fail the startup.
+     */
+    String id() default "";
+
+    /**
+     * How many task workers are reserved for this handler ("reserved workers"): a whole number, for example
+     * {@code "2"} or {@code "${thumbnails.workers}"}. Empty (or {@code "0"}) for the shared workers of
+     * {@code swoole.task.worker-num}, which run every handler without reserved ones. A value that is not a whole
+     * number of 0 or more fails the startup, naming the method.
+     */
+    String concurrency() default "";
+
+    /**
+     * Whether this handler's workers start with the application ("start with the app"): {@code "true"} or
+     * {@code "false"}, or a placeholder for one. Empty to follow {@code swoole.task.auto-startup} (true unless set).
+     */
+    String autoStartup() default "";
 }

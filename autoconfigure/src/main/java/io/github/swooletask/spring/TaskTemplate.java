@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
+import io.github.swooletask.spring.handler.EncodedPayload;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
 import io.github.swooletask.spring.observation.TaskObservations;
 import io.github.swooletask.transport.QueueFullException;
@@ -15,18 +16,11 @@ import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.TaskName;
 
 /**
- * Dispatches tasks to the task workers from Java: fire-and-forget ({@code dispatch}, returning the task id), to a
- * chosen worker in ipc-mode 2 ({@code dispatchTo}), or with the handler's result ({@code call}, a
- * {@link CompletableFuture} that fails with a {@link java.util.concurrent.TimeoutException} after the timeout).
- *
- * <p>A {@code String} payload travels as UTF-8 text and a {@code byte[]} as is; any other object as JSON, or, with
- * {@code swoole.task.wire-format} set to one of Swoole 4.8+'s 40-byte layouts, as PHP {@code serialize()} data for
- * Swoole's PHP task workers (which read no task names: a named dispatch is refused there). A task
- * name routes the task to {@code @TaskHandler("name")}; without one it goes to the default handler. When the queue
- * is full the configured policy applies: wait up to {@code swoole.task.dispatch-timeout}, then throw
- * {@link QueueFullException}, or throw at once. Thread-safe.
+ * The {@link TaskOperations} the starter configures: encodes payloads with the {@link TaskPayloadConverter}, names
+ * the tasks, carries the current trace (with {@link TaskObservations}) and hands them to the {@link TaskDispatcher}.
+ * A full queue surfaces as a {@link QueueFullException} whose message names the properties to change. Thread-safe.
  */
-public class TaskTemplate {
+public class TaskTemplate implements TaskOperations {
 
     private final TaskDispatcher dispatcher;
 
@@ -49,34 +43,28 @@ public class TaskTemplate {
         this.observations = observations;
     }
 
-    /** Queues a task for the default handler; returns its id. */
+    @Override
     public int dispatch(Object payload) {
         return dispatchTo(-1, null, payload);
     }
 
-    /** Queues a task for {@code @TaskHandler(name)}; returns its id. */
+    @Override
     public int dispatch(@Nullable String name, Object payload) {
         return dispatchTo(-1, name, payload);
     }
 
-    /** Queues a task for the default handler on worker {@code workerId} (ipc-mode 2 only); returns its id. */
+    @Override
     public int dispatchTo(int workerId, Object payload) {
         return dispatchTo(workerId, null, payload);
     }
 
-    /**
-     * Queues a task.
-     * @param workerId the worker to run it (ipc-mode 2 only), or -1 to let the dispatcher choose an idle one
-     * @param name the task name, or null for the default handler
-     * @param payload the payload
-     * @return the task id
-     */
+    @Override
     public int dispatchTo(int workerId, @Nullable String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
-        byte[] bytes = this.converter.toBytes(payload, this.dispatcher.wireFormat());
+        EncodedPayload encoded = this.converter.encode(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            int taskId = this.dispatcher.dispatch(task(workerId, name, payload, bytes, observation));
+            int taskId = this.dispatcher.dispatch(task(workerId, name, encoded, observation));
             if (observation != null) {
                 observation.dispatched(taskId);
             }
@@ -95,34 +83,29 @@ public class TaskTemplate {
         }
     }
 
-    /** Runs a task on the default handler and completes with its return value. */
+    @Override
     public <T> CompletableFuture<T> call(Object payload) {
         return callOn(-1, null, payload, this.defaultCallTimeout);
     }
 
-    /** Runs a task on {@code @TaskHandler(name)} and completes with its return value. */
+    @Override
     public <T> CompletableFuture<T> call(@Nullable String name, Object payload) {
         return callOn(-1, name, payload, this.defaultCallTimeout);
     }
 
-    /** Like {@link #call(String, Object)} with its own timeout. */
+    @Override
     public <T> CompletableFuture<T> call(@Nullable String name, Object payload, Duration timeout) {
         return callOn(-1, name, payload, timeout);
     }
 
-    /**
-     * Runs a task and completes with the handler's return value (the same object: no serialization, handler and
-     * caller share this JVM), or exceptionally with the handler's exception or a timeout.
-     * @param workerId the worker to run it (ipc-mode 2 only), or -1
-     */
+    @Override
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<T> callOn(int workerId, @Nullable String name, Object payload, Duration timeout) {
         Objects.requireNonNull(payload, "payload");
-        byte[] bytes = this.converter.toBytes(payload, this.dispatcher.wireFormat());
+        EncodedPayload encoded = this.converter.encode(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            return (CompletableFuture<T>) this.dispatcher.call(task(workerId, name, payload, bytes, observation),
-                    timeout);
+            return (CompletableFuture<T>) this.dispatcher.call(task(workerId, name, encoded, observation), timeout);
         }
         catch (QueueFullException ex) {
             failed(observation, ex);
@@ -137,10 +120,10 @@ public class TaskTemplate {
         }
     }
 
-    private OutgoingTask task(int workerId, @Nullable String name, Object payload, byte[] bytes,
+    private OutgoingTask task(int workerId, @Nullable String name, EncodedPayload encoded,
             TaskObservations.@Nullable Dispatch observation) {
-        return new OutgoingTask(name(name), this.converter.flagsFor(payload, this.dispatcher.wireFormat()),
-                (observation != null) ? observation.trace() : null, bytes, workerId);
+        return new OutgoingTask(name(name), encoded.flags(), (observation != null) ? observation.trace() : null,
+                encoded.bytes(), workerId);
     }
 
     private TaskObservations.@Nullable Dispatch startObservation(@Nullable String name) {

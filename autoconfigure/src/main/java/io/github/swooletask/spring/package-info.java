@@ -1,6 +1,6 @@
 /**
- * The user API of swoole-task for Spring: {@code @TaskHandler}, {@code TaskContext}, {@code TaskTemplate}, the
- * recoverer and the execution listener.
+ * The user API of swoole-task for Spring: {@code @TaskHandler}, {@code TaskContext}, {@code TaskOperations} and its
+ * {@code TaskTemplate}, the recoverer and the execution listener.
  */
 @NullMarked
 package io.github.swooletask.spring;

@@ -17,18 +17,18 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.github.swooletask.spring.TaskExecutionException;
-import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.TaskOperations;
 
 /** REST API that hands work to the task workers. */
 @RestController
 @RequestMapping("/tasks")
 public class TaskController {
 
-    private final TaskTemplate tasks;
+    private final TaskOperations tasks;
 
     private final ThumbnailTasks handlers;
 
-    public TaskController(TaskTemplate tasks, ThumbnailTasks handlers) {
+    public TaskController(TaskOperations tasks, ThumbnailTasks handlers) {
         this.tasks = tasks;
         this.handlers = handlers;
     }

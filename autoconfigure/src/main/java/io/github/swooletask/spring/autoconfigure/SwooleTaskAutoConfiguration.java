@@ -19,6 +19,7 @@ import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,9 +36,10 @@ import io.github.swooletask.reply.ReplyRouter;
 import io.github.swooletask.spring.RemoteTaskFailure;
 import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskExecutionListener;
+import io.github.swooletask.spring.TaskOperations;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.spring.handler.ConvertingResultEncoder;
+import io.github.swooletask.spring.handler.DefaultTaskPayloadConverter;
 import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerLazyInitializationExcludeFilter;
@@ -92,8 +94,11 @@ public final class SwooleTaskAutoConfiguration {
 
         @Bean
         static TaskHandlerAnnotationBeanPostProcessor taskHandlerAnnotationBeanPostProcessor(
-                ObjectProvider<TaskHandlerRegistry> registry, ObjectProvider<TaskPayloadConverter> converter) {
-            return new TaskHandlerAnnotationBeanPostProcessor(registry, converter);
+                ObjectProvider<TaskHandlerRegistry> registry, ObjectProvider<TaskPayloadConverter> converter,
+                Environment environment) {
+            // bound here, before the properties bean exists: a handler without autoStartup follows the property
+            boolean autoStartup = Binder.get(environment).bind("swoole.task.auto-startup", Boolean.class).orElse(true);
+            return new TaskHandlerAnnotationBeanPostProcessor(registry, converter, autoStartup);
         }
 
         /** Beans with {@code @TaskHandler} methods are created at startup even with lazy initialization. */
@@ -109,9 +114,9 @@ public final class SwooleTaskAutoConfiguration {
         }
 
         @Bean
-        @ConditionalOnMissingBean
-        TaskPayloadConverter taskPayloadConverter(ObjectProvider<JsonMapper> jsonMapper) {
-            return new TaskPayloadConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+        @ConditionalOnMissingBean(TaskPayloadConverter.class)
+        DefaultTaskPayloadConverter taskPayloadConverter(ObjectProvider<JsonMapper> jsonMapper) {
+            return new DefaultTaskPayloadConverter(jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
         }
 
         @Bean
@@ -136,14 +141,14 @@ public final class SwooleTaskAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter,
-                TaskReplies replies, SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
+        TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskReplies replies,
+                SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
                 ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations,
                 ObjectProvider<TaskRetrySettingsCustomizer> retryCustomizers) {
             RetryPolicy retryPolicy = TaskRetryPolicyFactory.create(properties.getRetry(),
                     retryCustomizers.orderedStream().toList());
             List<TaskExecutionListener> all = listeners.orderedStream().toList();
-            TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), retryPolicy,
+            TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, replies.tag(), retryPolicy,
                     recoverer.getIfAvailable(), all);
             observations.ifAvailable(invoker::setObservations);
             return invoker;
@@ -177,8 +182,8 @@ public final class SwooleTaskAutoConfiguration {
                 TaskReplies replies, RemoteReplies remoteReplies, TaskPayloadConverter converter,
                 SwooleTaskProperties properties) {
             ResultChannel results = transport.results();
-            CrossHostReplies crossHost = (results != null) ? new CrossHostReplies(results,
-                    new ConvertingResultEncoder(converter), WorkerConfiguration::describeFailure) : null;
+            CrossHostReplies crossHost = (results != null) ? new CrossHostReplies(results, converter::encodeResult,
+                    WorkerConfiguration::describeFailure) : null;
             return new TaskWorkerPool(transport, spillFiles, invoker,
                     new ReplyRouter(replies, remoteReplies, crossHost), properties.resolvedWorkerNum(),
                     TaskWorkerPool.threadFactory("swoole-task-worker-", false));
@@ -189,7 +194,7 @@ public final class SwooleTaskAutoConfiguration {
         @ConditionalOnMissingBean
         RemoteReplies swooleTaskRemoteReplies(TaskTransport transport, SpillFiles spillFiles,
                 TaskPayloadConverter converter, SwooleTaskProperties properties) {
-            return new RemoteReplies(transport, spillFiles, new ConvertingResultEncoder(converter),
+            return new RemoteReplies(transport, spillFiles, converter::encodeResult,
                     WorkerConfiguration::describeFailure, properties.getReplyTimeout());
         }
 
@@ -261,7 +266,7 @@ public final class SwooleTaskAutoConfiguration {
         }
 
         @Bean
-        @ConditionalOnMissingBean
+        @ConditionalOnMissingBean(TaskOperations.class)
         TaskTemplate taskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter,
                 SwooleTaskProperties properties, ObjectProvider<TaskObservations> observations) {
             TaskTemplate template = new TaskTemplate(dispatcher, converter, properties.getCallTimeout());

@@ -128,7 +128,8 @@ public class SwooleTaskProperties {
      * Where tasks travel: local (a System V queue or a Unix socket on this host, as ipc-mode says) or redis-streams
      * (a Redis stream read by a consumer group, for an application on several hosts; needs
      * spring-boot-starter-data-redis and spring.data.redis.*). With redis-streams, ipc-mode 2 gives directed
-     * delivery and any other mode competing workers.
+     * delivery and any other mode competing workers. in-memory is for tests: a queue in the JVM, from
+     * swoole-task-spring-boot-starter-test.
      */
     private Transport transport = Transport.LOCAL;
 
@@ -491,7 +492,10 @@ public class SwooleTaskProperties {
         LOCAL,
 
         /** A Redis stream read by a consumer group, for many hosts. */
-        REDIS_STREAMS
+        REDIS_STREAMS,
+
+        /** A queue in this JVM, for tests (swoole-task-spring-boot-starter-test). */
+        IN_MEMORY
     }
 
     /** The Redis Streams transport ({@code transport=redis-streams}); the connection is spring.data.redis.*. */

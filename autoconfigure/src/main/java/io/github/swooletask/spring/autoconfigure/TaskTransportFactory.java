@@ -43,6 +43,11 @@ public final class TaskTransportFactory {
             throw new IllegalStateException("swoole.task.transport=redis-streams needs Redis on the class path: add"
                     + " spring-boot-starter-data-redis (Lettuce) to the application, and set spring.data.redis.*");
         }
+        if (this.properties.getTransport() == SwooleTaskProperties.Transport.IN_MEMORY) {
+            throw new IllegalStateException("swoole.task.transport=in-memory is for tests: add"
+                    + " io.github.swooletask:swoole-task-spring-boot-starter-test to the test dependencies (it makes"
+                    + " the in-memory transport), or annotate the test with @AutoConfigureSwooleTaskTest");
+        }
         IpcMode mode = this.properties.getIpcMode();
         if (!this.properties.isAutoStartup() && (mode == IpcMode.UNIX_SOCKET || this.properties.resolvedKey() == null)) {
             logger.warn("swoole.task.auto-startup=false with {}: this application's own queue or socket has no other"

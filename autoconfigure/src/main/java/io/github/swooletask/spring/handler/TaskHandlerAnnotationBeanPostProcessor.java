@@ -2,36 +2,69 @@ package io.github.swooletask.spring.handler;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.core.MethodIntrospector;
-import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.MergedAnnotation;
+import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
 
 import io.github.swooletask.spring.TaskHandler;
 
 /**
- * Finds {@link TaskHandler} methods on beans as they are created and registers them in the
- * {@link TaskHandlerRegistry}. Invalid signatures and conflicting names fail the startup with a message that names
- * the methods.
+ * Finds {@link TaskHandler} methods on beans as they are created, directly annotated or through an annotation
+ * meta-annotated with it, resolves their attributes ({@code ${...}} and {@code #{...}} through the bean factory) and
+ * registers them in the {@link TaskHandlerRegistry}. Invalid signatures, invalid attributes and conflicting names or
+ * ids fail the startup with a message that names the methods.
  */
-public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor {
+public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware {
 
     private final ObjectProvider<TaskHandlerRegistry> registry;
 
     private final ObjectProvider<TaskPayloadConverter> converter;
 
+    private final boolean defaultAutoStartup;
+
+    private TaskHandlerAttributeResolver attributes;
+
     private final Set<Class<?>> withoutHandlers = ConcurrentHashMap.newKeySet();
 
+    /** Handlers that start with the application unless they say otherwise. */
     public TaskHandlerAnnotationBeanPostProcessor(ObjectProvider<TaskHandlerRegistry> registry,
             ObjectProvider<TaskPayloadConverter> converter) {
+        this(registry, converter, true);
+    }
+
+    /**
+     * @param defaultAutoStartup whether a handler without an {@code autoStartup} of its own starts with the
+     * application ({@code swoole.task.auto-startup})
+     */
+    public TaskHandlerAnnotationBeanPostProcessor(ObjectProvider<TaskHandlerRegistry> registry,
+            ObjectProvider<TaskPayloadConverter> converter, boolean defaultAutoStartup) {
         this.registry = registry;
         this.converter = converter;
+        this.defaultAutoStartup = defaultAutoStartup;
+        this.attributes = new TaskHandlerAttributeResolver(null, defaultAutoStartup);
+    }
+
+    /** Placeholders and expressions in the attributes resolve through this bean factory. */
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        this.attributes = new TaskHandlerAttributeResolver(
+                (beanFactory instanceof ConfigurableBeanFactory configurable) ? configurable : null,
+                this.defaultAutoStartup);
     }
 
     @Override
@@ -40,23 +73,40 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
         if (this.withoutHandlers.contains(targetClass)) {
             return bean;
         }
-        Map<Method, TaskHandler> methods = MethodIntrospector.selectMethods(targetClass,
-                (MethodIntrospector.MetadataLookup<TaskHandler>) (method) -> AnnotatedElementUtils
-                    .findMergedAnnotation(method, TaskHandler.class));
+        MethodIntrospector.MetadataLookup<MergedAnnotation<TaskHandler>> lookup =
+                TaskHandlerAnnotationBeanPostProcessor::findAnnotation;
+        Map<Method, MergedAnnotation<TaskHandler>> methods = MethodIntrospector.selectMethods(targetClass, lookup);
         if (methods.isEmpty()) {
             this.withoutHandlers.add(targetClass);
             return bean;
         }
         TaskHandlerRegistry registry = this.registry.getObject();
         TaskPayloadConverter converter = this.converter.getObject();
+        Map<String, Long> handlersPerName = methods.keySet().stream()
+            .collect(Collectors.groupingBy(Method::getName, Collectors.counting()));
         methods.forEach((method, annotation) -> {
             if (Modifier.isStatic(method.getModifiers())) {
                 throw new IllegalStateException("@TaskHandler method " + method.toGenericString() + " is static;"
                         + " task handlers are instance methods of beans");
             }
+            String defaultId = beanName + "." + method.getName()
+                    + ((handlersPerName.get(method.getName()) > 1) ? parameterTypes(method) : "");
+            TaskHandlerAttributes resolved = this.attributes.resolve(annotation, method, defaultId);
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-            registry.register(new TaskHandlerMethod(bean, invocable, annotation.value().trim(), converter));
+            registry.register(new TaskHandlerMethod(bean, invocable, resolved, converter));
         });
         return bean;
+    }
+
+    private static @Nullable MergedAnnotation<TaskHandler> findAnnotation(Method method) {
+        MergedAnnotation<TaskHandler> annotation = MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY)
+            .get(TaskHandler.class);
+        return annotation.isPresent() ? annotation : null;
+    }
+
+    /** {@code (String,int)}: what tells overloaded handler methods apart in their default ids. */
+    private static String parameterTypes(Method method) {
+        return Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
+            .collect(Collectors.joining(",", "(", ")"));
     }
 }

@@ -37,8 +37,6 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     private final TaskHandlerRegistry registry;
 
-    private final TaskPayloadConverter converter;
-
     private final int localTag;
 
     private final RetryPolicy retryPolicy;
@@ -55,10 +53,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
      * @param localTag the from id this application's dispatcher stamps on its tasks ({@link TaskSource#LOCAL})
      * @param retryPolicy when a failed handler runs again; {@code RetryPolicy.withMaxRetries(0)} for never
      */
-    public TaskHandlerInvoker(TaskHandlerRegistry registry, TaskPayloadConverter converter, int localTag,
-            RetryPolicy retryPolicy, @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
+    public TaskHandlerInvoker(TaskHandlerRegistry registry, int localTag, RetryPolicy retryPolicy,
+            @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
         this.registry = registry;
-        this.converter = converter;
         this.localTag = localTag;
         this.retryPolicy = retryPolicy;
         this.recoverer = recoverer;
@@ -94,19 +91,19 @@ public class TaskHandlerInvoker implements TaskProcessor {
         long attempt = 0;
         while (true) {
             attempt++;
-            Object[] args = handler.arguments(task, context, this.converter);
+            @Nullable Object[] args = handler.arguments(task, context);
             long start = System.nanoTime();
             Object result;
             try {
                 result = run(task, handler, attempt, args);
             }
             catch (FrameRejectedException ex) {
-                notifyListeners(handler, start, ex);
+                notifyListeners(handler, task, null, start, ex);
                 throw ex;
             }
             catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
                 // errors of the handler's own code (not of the JVM) fail the task like exceptions: the worker lives on
-                notifyListeners(handler, start, ex);
+                notifyListeners(handler, task, null, start, ex);
                 if (!this.retryWait.isShutDown()) {
                     if (retries == null) {
                         retries = RetrySchedule.start(this.retryPolicy);
@@ -123,13 +120,13 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
                         ex);
             }
-            notifyListeners(handler, start, null);
+            notifyListeners(handler, task, result, start, null);
             return result;
         }
     }
 
     /** One run of the handler, observed when observations are on. */
-    private @Nullable Object run(DecodedTask task, TaskHandlerMethod handler, long attempt, Object[] args)
+    private @Nullable Object run(DecodedTask task, TaskHandlerMethod handler, long attempt, @Nullable Object[] args)
             throws Exception {
         TaskObservations observations = this.observations;
         return (observations != null) ? observations.observeRun(task, handler, attempt, () -> handler.invoke(args))
@@ -156,14 +153,15 @@ public class TaskHandlerInvoker implements TaskProcessor {
         }
     }
 
-    private void notifyListeners(TaskHandlerMethod handler, long start, @Nullable Throwable failure) {
+    private void notifyListeners(TaskHandlerMethod handler, DecodedTask task, @Nullable Object result, long start,
+            @Nullable Throwable failure) {
         if (this.listeners.length == 0) {
             return;
         }
         long nanos = System.nanoTime() - start;
         for (TaskExecutionListener listener : this.listeners) {
             try {
-                listener.executed(handler, nanos, failure);
+                listener.executed(handler, task, result, nanos, failure);
             }
             catch (RuntimeException ex) {
                 // a listener's fault is not the task's: the task keeps its outcome

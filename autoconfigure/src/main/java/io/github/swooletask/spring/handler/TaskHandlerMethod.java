@@ -3,38 +3,47 @@ package io.github.swooletask.spring.handler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.util.ReflectionUtils;
-import tools.jackson.databind.JavaType;
 
 import io.github.swooletask.spring.TaskContext;
+import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 
-/** One {@link TaskHandler} method of one bean, ready to invoke with a task. */
+/**
+ * One {@link TaskHandler} method of one bean, ready to invoke with a task, with its attributes: {@link #id()},
+ * {@link #route()}, {@link #concurrency()} and {@link #autoStartup()}.
+ */
 public final class TaskHandlerMethod {
 
     private final Object bean;
 
     private final Method method;
 
-    private final String route;
+    private final TaskHandlerAttributes attributes;
 
     private final String displayName;
 
     private final int payloadIndex;
 
-    private final JavaType payloadType;
+    private final TaskPayloadConverter.@Nullable PayloadReader payloadReader;
 
     private final int contextIndex;
 
     private final int parameterCount;
 
+    /** A handler of the shared workers, started with the application, whose id is {@link #displayName()}. */
     TaskHandlerMethod(Object bean, Method method, String route, TaskPayloadConverter converter) {
+        this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter);
+    }
+
+    TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter) {
         this.bean = bean;
         this.method = method;
-        this.route = route;
-        this.displayName = method.getDeclaringClass().getSimpleName() + "." + method.getName();
+        this.attributes = attributes;
+        this.displayName = displayName(method);
         this.parameterCount = method.getParameterCount();
         int payload = -1;
         int context = -1;
@@ -55,18 +64,43 @@ public final class TaskHandlerMethod {
         }
         this.payloadIndex = payload;
         this.contextIndex = context;
-        this.payloadType = (payload >= 0)
-                ? converter.javaType(MethodParameter.forExecutable(method, payload).getGenericParameterType()) : null;
+        this.payloadReader = (payload >= 0) ? converter.readerFor(MethodParameter.forExecutable(method, payload))
+                : null;
         ReflectionUtils.makeAccessible(method);
+    }
+
+    private static String displayName(Method method) {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName();
     }
 
     private IllegalStateException invalid(String problem) {
         return new IllegalStateException("@TaskHandler method " + this.method.toGenericString() + " " + problem);
     }
 
+    /** The handler's id, unique in the application: {@code @TaskHandler(id)}, or bean name and method name. */
+    public String id() {
+        return this.attributes.id();
+    }
+
     /** The task name it takes, empty for the default handler. */
     public String route() {
-        return this.route;
+        return this.attributes.route();
+    }
+
+    /**
+     * The task workers reserved for this handler ({@code @TaskHandler(concurrency)}), or 0 when the shared workers
+     * of {@code swoole.task.worker-num} run it.
+     */
+    public int concurrency() {
+        return this.attributes.concurrency();
+    }
+
+    /**
+     * Whether this handler's workers start with the application: {@code @TaskHandler(autoStartup)}, or else
+     * {@code swoole.task.auto-startup}.
+     */
+    public boolean autoStartup() {
+        return this.attributes.autoStartup();
     }
 
     /** {@code SimpleClassName.method}, the {@code handler} tag of the execution timer. */
@@ -84,11 +118,11 @@ public final class TaskHandlerMethod {
     }
 
     /** The method's arguments for a task; a payload that cannot be converted is a {@link FrameRejectedException}. */
-    Object[] arguments(DecodedTask task, TaskContext context, TaskPayloadConverter converter)
-            throws FrameRejectedException {
-        Object[] args = new Object[this.parameterCount];
-        if (this.payloadIndex >= 0) {
-            args[this.payloadIndex] = converter.fromPayload(task, this.payloadType);
+    @Nullable Object[] arguments(DecodedTask task, @Nullable TaskContext context) throws FrameRejectedException {
+        @Nullable Object[] args = new Object[this.parameterCount];
+        TaskPayloadConverter.PayloadReader reader = this.payloadReader;
+        if (reader != null) {
+            args[this.payloadIndex] = reader.read(task);
         }
         if (this.contextIndex >= 0) {
             args[this.contextIndex] = context;
@@ -97,7 +131,7 @@ public final class TaskHandlerMethod {
     }
 
     /** Calls the method; what it throws comes out unwrapped. */
-    Object invoke(Object[] args) throws Exception {
+    @Nullable Object invoke(@Nullable Object[] args) throws Exception {
         try {
             return this.method.invoke(this.bean, args);
         }
@@ -115,6 +149,6 @@ public final class TaskHandlerMethod {
 
     @Override
     public String toString() {
-        return this.displayName + (this.route.isEmpty() ? " (default)" : " ('" + this.route + "')");
+        return this.displayName + (route().isEmpty() ? " (default)" : " ('" + route() + "')");
     }
 }

@@ -1,20 +1,9 @@
 package io.github.swooletask.spring.handler;
 
-import java.lang.reflect.Type;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JavaType;
-import tools.jackson.databind.json.JsonMapper;
+import org.springframework.core.MethodParameter;
 
-import io.github.swooletask.php.PhpSerializeException;
-import io.github.swooletask.php.PhpSerializer;
-import io.github.swooletask.php.PhpUnserializer;
+import io.github.swooletask.reply.ResultEncoder.EncodedResult;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
@@ -22,180 +11,57 @@ import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.WireFormat;
 
 /**
- * Turns payloads into bytes for dispatch and back into handler arguments.
+ * How payloads travel: Java payloads of {@code TaskTemplate} become bytes and flags, task payloads become handler
+ * arguments, and handler results become replies for the programs that asked for them. The starter configures
+ * {@link DefaultTaskPayloadConverter} (JSON and PHP {@code serialize()}); declare a bean of this type to replace it,
+ * for example one that extends or delegates to the default for the types it does not handle itself. Thread-safe:
+ * it is called on dispatching threads and on every worker.
  *
- * <p>Outbound: a {@code String} travels as raw UTF-8 and a {@code byte[]} as is (so PHP consumers could read them
- * too); any other object travels as JSON under the {@link TaskFlags#JSON} flag.
- *
- * <p>Inbound, by parameter type: {@code byte[]} gets the raw bytes, {@link ByteBuffer} a read-only view valid
- * during the call; {@code String} the UTF-8 text (or the string of SERIALIZE data); {@code Object} whatever the
- * payload decodes to (PHP {@code serialize()} data to {@code Map}/{@code List}/scalars, JSON likewise, plain text
- * to {@code String}); any other type is read by Jackson from JSON, or converted from decoded PHP data. A payload
- * that cannot become the declared type is rejected with {@link RejectReason#BAD_PAYLOAD}.
+ * <p>Payload flags tell a consumer how to read the bytes: {@link TaskFlags#SERIALIZE} (PHP {@code serialize()}),
+ * {@link TaskFlags#JSON}, or none (text or raw bytes). A converter of its own keeps to them where other programs
+ * read its tasks or results.
  */
-public final class TaskPayloadConverter {
-
-    private final JsonMapper jsonMapper;
-
-    /** One strict UTF-8 decoder per worker thread, reset for each payload. */
-    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(
-            () -> StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT));
-
-    public TaskPayloadConverter(JsonMapper jsonMapper) {
-        this.jsonMapper = jsonMapper;
-    }
-
-    public JsonMapper jsonMapper() {
-        return this.jsonMapper;
-    }
-
-    /** The flag bits a payload travels with. */
-    public int flagsFor(Object payload) {
-        return (payload instanceof String || payload instanceof byte[]) ? 0 : TaskFlags.JSON;
-    }
+public interface TaskPayloadConverter {
 
     /**
-     * The flag bits a payload travels with in a layout: none for text and bytes; for any other object JSON in the
-     * 12-byte layout, PHP {@code serialize()} (SERIALIZE) in the 40-byte ones, which Swoole's PHP task workers read.
+     * How tasks become the argument of one handler parameter; asked once per handler, at startup, so the reader can
+     * keep whatever it resolved from the parameter's type.
+     * @param parameter the payload parameter of a {@code @TaskHandler} method
      */
-    public int flagsFor(Object payload, WireFormat format) {
-        int flags = flagsFor(payload);
-        return (flags == TaskFlags.JSON && format.isDataHead()) ? TaskFlags.SERIALIZE : flags;
-    }
-
-    /** The bytes a payload travels as in a layout; see {@link #flagsFor(Object, WireFormat)}. */
-    public byte[] toBytes(Object payload, WireFormat format) {
-        return (flagsFor(payload, format) == TaskFlags.SERIALIZE) ? toPhpSerialized(payload) : toBytes(payload);
-    }
+    PayloadReader readerFor(MethodParameter parameter);
 
     /**
-     * A value as PHP {@code serialize()} data: maps, lists, strings, numbers, booleans and null as they are; any other
-     * object first as Jackson turns it into maps and lists (a record becomes an array keyed by its components).
-     * @throws IllegalArgumentException when the value cannot be written so
+     * A Java payload as it travels in the layout dispatchers write ({@code swoole.task.wire-format}).
+     * @throws IllegalArgumentException when the payload cannot be written
      */
-    public byte[] toPhpSerialized(@Nullable Object value) {
-        try {
-            return PhpSerializer.write(value);
-        }
-        catch (IllegalArgumentException direct) {
-            Object plain;
-            try {
-                plain = this.jsonMapper.convertValue(value, Object.class);
-            }
-            catch (JacksonException ex) {
-                throw new IllegalArgumentException("cannot write a " + value.getClass().getName() + " as PHP"
-                        + " serialize() data: " + ex.getOriginalMessage(), ex);
-            }
-            return PhpSerializer.write(plain);
-        }
-    }
-
-    /** The bytes a payload travels as. */
-    public byte[] toBytes(Object payload) {
-        if (payload instanceof String text) {
-            return text.getBytes(StandardCharsets.UTF_8);
-        }
-        if (payload instanceof byte[] bytes) {
-            return bytes;
-        }
-        try {
-            return this.jsonMapper.writeValueAsBytes(payload);
-        }
-        catch (JacksonException ex) {
-            throw new IllegalArgumentException("cannot write the task payload of type " + payload.getClass().getName()
-                    + " as JSON: " + ex.getOriginalMessage(), ex);
-        }
-    }
+    EncodedPayload encode(Object payload, WireFormat format);
 
     /**
-     * A result that came from another instance: PHP {@code serialize()} data and JSON decoded to maps, lists and
-     * scalars, anything else as UTF-8 text.
+     * A handler's result as the reply to the program that asked for it (or to the instance that dispatched it).
+     * @param request the task the result answers: its flags say what kind of data the caller reads
+     * @param result what the handler returned, null for void
+     * @throws IllegalArgumentException when the result cannot be written the way the request asks
+     */
+    EncodedResult encodeResult(DecodedTask request, @Nullable Object result);
+
+    /**
+     * A result that came back from another instance, as {@code TaskTemplate.call} completes with it.
+     * @param flags the reply's payload flags, as {@link #encodeResult} set them there
      * @throws IllegalArgumentException when the data does not decode
      */
-    public @Nullable Object decodeResult(int flags, byte[] payload) {
-        if ((flags & TaskFlags.SERIALIZE) != 0) {
-            try {
-                return PhpUnserializer.read(payload);
-            }
-            catch (PhpSerializeException ex) {
-                throw new IllegalArgumentException("the result is not PHP serialize() data: " + ex.getMessage(), ex);
-            }
-        }
-        if ((flags & TaskFlags.JSON) != 0) {
-            try {
-                return this.jsonMapper.readValue(payload, Object.class);
-            }
-            catch (JacksonException ex) {
-                throw new IllegalArgumentException("the result is not JSON: " + ex.getOriginalMessage(), ex);
-            }
-        }
-        return new String(payload, StandardCharsets.UTF_8);
-    }
+    @Nullable Object decodeResult(int flags, byte[] payload);
 
-    /** The Jackson type for a parameter, resolved once per handler. */
-    public JavaType javaType(Type type) {
-        return this.jsonMapper.getTypeFactory().constructType(type);
-    }
+    /**
+     * Reads the payload of a task as the argument of one handler parameter. Called on the worker thread; the task
+     * and its payload are valid during the call only.
+     */
+    @FunctionalInterface
+    interface PayloadReader {
 
-    /** Converts the task's payload into an argument of the given type. */
-    public Object fromPayload(DecodedTask task, JavaType type) throws FrameRejectedException {
-        Class<?> raw = type.getRawClass();
-        if (raw == byte[].class) {
-            return task.payloadBytes();
-        }
-        if (raw == ByteBuffer.class) {
-            return task.readOnlyPayload();
-        }
-        int flags = task.flags();
-        if ((flags & TaskFlags.SERIALIZE) != 0) {
-            Object value = unserialize(task);
-            if (raw == Object.class || (raw.isInstance(value) && !type.isContainerType())) {
-                return value;
-            }
-            return convert(task, value, type);
-        }
-        if (raw == String.class) {
-            return text(task);
-        }
-        if (raw == Object.class && (flags & TaskFlags.JSON) == 0) {
-            return text(task);
-        }
-        try {
-            return this.jsonMapper.readValue(task.payloadBytes(), type);
-        }
-        catch (JacksonException ex) {
-            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId() + ": payload is not"
-                    + " JSON for " + type.toCanonical() + ": " + ex.getOriginalMessage());
-        }
-    }
-
-    private Object unserialize(DecodedTask task) throws FrameRejectedException {
-        try {
-            return PhpUnserializer.read(task.payload());
-        }
-        catch (PhpSerializeException ex) {
-            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId() + ": " + ex.getMessage());
-        }
-    }
-
-    private Object convert(DecodedTask task, Object value, JavaType type) throws FrameRejectedException {
-        try {
-            return this.jsonMapper.convertValue(value, type);
-        }
-        catch (JacksonException | IllegalArgumentException ex) {
-            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()
-                    + ": PHP data cannot become " + type.toCanonical() + ": " + ex.getMessage());
-        }
-    }
-
-    private static String text(DecodedTask task) throws FrameRejectedException {
-        try {
-            return UTF8.get().reset().decode(task.readOnlyPayload()).toString();
-        }
-        catch (CharacterCodingException ex) {
-            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()
-                    + ": payload is not valid UTF-8 text");
-        }
+        /**
+         * @throws FrameRejectedException (reason {@link RejectReason#BAD_PAYLOAD}) when the payload cannot become
+         * the parameter's type: the task is rejected at once, never retried
+         */
+        @Nullable Object read(DecodedTask task) throws FrameRejectedException;
     }
 }

@@ -1,6 +1,6 @@
 /**
  * Discovery and invocation of {@code @TaskHandler} methods: the bean post-processor, the registry, one handler
- * method, the invoker the workers call, and the payload converter.
+ * method and its attributes, the invoker the workers call, and the payload converter interface with its default.
  */
 @NullMarked
 package io.github.swooletask.spring.handler;

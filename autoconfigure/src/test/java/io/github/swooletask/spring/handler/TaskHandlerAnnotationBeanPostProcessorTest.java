@@ -1,7 +1,17 @@
 package io.github.swooletask.spring.handler;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.context.expression.StandardBeanExpressionResolver;
+import org.springframework.core.annotation.AliasFor;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.spring.TaskContext;
@@ -20,7 +30,7 @@ class TaskHandlerAnnotationBeanPostProcessorTest {
     TaskHandlerAnnotationBeanPostProcessorTest() {
         DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
         beans.registerSingleton("taskHandlerRegistry", this.registry);
-        beans.registerSingleton("taskPayloadConverter", new TaskPayloadConverter(JsonMapper.builder().build()));
+        beans.registerSingleton("taskPayloadConverter", new DefaultTaskPayloadConverter(JsonMapper.builder().build()));
         this.processor = new TaskHandlerAnnotationBeanPostProcessor(beans.getBeanProvider(TaskHandlerRegistry.class),
                 beans.getBeanProvider(TaskPayloadConverter.class));
     }
@@ -87,6 +97,116 @@ class TaskHandlerAnnotationBeanPostProcessorTest {
             .withMessageContaining("declares more than one payload parameter");
     }
 
+    @Test
+    void idsDefaultToBeanNameAndMethodNameWithParameterTypesForOverloads() {
+        this.processor.postProcessAfterInitialization(new Mail(), "mailer");
+        this.processor.postProcessAfterInitialization(new Overloads(), "overloads");
+        assertThat(this.registry.find("mail.send").id()).isEqualTo("mailer.send");
+        assertThat(this.registry.find(null).id()).isEqualTo("mailer.anything");
+        assertThat(this.registry.find("text").id()).isEqualTo("overloads.handle(String)");
+        assertThat(this.registry.find("bytes").id()).isEqualTo("overloads.handle(byte[])");
+        assertThat(this.registry.findById("mailer.report")).isSameAs(this.registry.find("mail.report"));
+        assertThat(this.registry.handlers()).allSatisfy((handler) -> {
+            assertThat(handler.concurrency()).as("shared workers").isZero();
+            assertThat(handler.autoStartup()).isTrue();
+        });
+    }
+
+    @Test
+    void twoHandlersWithOneIdFailNamingBothMethods() {
+        this.processor.postProcessAfterInitialization(new Identified(), "identified");
+        assertThat(this.registry.findById("resizer")).isNotNull()
+            .extracting(TaskHandlerMethod::route).isEqualTo("resize");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> this.processor.postProcessAfterInitialization(new SameId(), "sameId"))
+            .withMessageContaining("Two @TaskHandler methods have the id 'resizer'")
+            .withMessageContaining("Identified.resize(java.lang.String)")
+            .withMessageContaining("SameId.crop(java.lang.String)")
+            .withMessageContaining("@TaskHandler(id = \"...\")");
+        assertThat(this.registry.find("crop")).as("nothing of the refused handler is registered").isNull();
+    }
+
+    @Test
+    void concurrencyAndAutoStartupAreParsed() {
+        this.processor.postProcessAfterInitialization(new Reserved(), "reserved");
+        assertThat(this.registry.find("two")).satisfies((handler) -> {
+            assertThat(handler.concurrency()).isEqualTo(2);
+            assertThat(handler.autoStartup()).isFalse();
+        });
+        assertThat(this.registry.find("zero").concurrency()).as("0: the shared workers").isZero();
+        assertThat(this.registry.find("zero").autoStartup()).isTrue();
+    }
+
+    @Test
+    void handlersWithoutAutoStartupFollowTheApplicationsDefault() {
+        TaskHandlerRegistry registry = new TaskHandlerRegistry();
+        DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+        beans.registerSingleton("taskHandlerRegistry", registry);
+        beans.registerSingleton("taskPayloadConverter", new DefaultTaskPayloadConverter(JsonMapper.builder().build()));
+        new TaskHandlerAnnotationBeanPostProcessor(beans.getBeanProvider(TaskHandlerRegistry.class),
+                beans.getBeanProvider(TaskPayloadConverter.class), false)
+            .postProcessAfterInitialization(new Reserved(), "reserved");
+        assertThat(registry.find("zero").autoStartup()).as("no autoStartup of its own").isFalse();
+        assertThat(registry.find("started").autoStartup()).as("autoStartup = \"true\"").isTrue();
+    }
+
+    @Test
+    void badConcurrencyFailsNamingTheMethod() {
+        assertThatIllegalStateException()
+            .isThrownBy(() -> this.processor.postProcessAfterInitialization(new BadConcurrency(), "bad"))
+            .withMessageContaining("BadConcurrency.resize(java.lang.String) has concurrency 'many'")
+            .withMessageContaining("give the number of workers reserved for it (1 or more)");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> this.processor.postProcessAfterInitialization(new NegativeConcurrency(), "negative"))
+            .withMessageContaining("NegativeConcurrency.resize(java.lang.String) has concurrency '-1'");
+        assertThatIllegalStateException()
+            .isThrownBy(() -> this.processor.postProcessAfterInitialization(new BadAutoStartup(), "badStart"))
+            .withMessageContaining("BadAutoStartup.resize(java.lang.String) has autoStartup 'later'")
+            .withMessageContaining("give true or false");
+        assertThat(this.registry.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aMetaAnnotationMakesHandlersAndOverridesAttributesThroughAliases() {
+        this.processor.postProcessAfterInitialization(new Thumbnails(), "thumbnails");
+        assertThat(this.registry.find("thumbnail")).satisfies((handler) -> {
+            assertThat(handler.method().getName()).isEqualTo("small");
+            assertThat(handler.id()).isEqualTo("thumbnails.small");
+            assertThat(handler.concurrency()).as("the meta-annotation's own").isEqualTo(1);
+        });
+        assertThat(this.registry.find("thumbnail.large")).satisfies((handler) -> {
+            assertThat(handler.method().getName()).isEqualTo("large");
+            assertThat(handler.id()).isEqualTo("large-thumbnails");
+            assertThat(handler.concurrency()).as("through @AliasFor").isEqualTo(3);
+        });
+    }
+
+    @Test
+    void placeholdersAndExpressionsResolveThroughTheBeanFactory() {
+        TaskHandlerRegistry registry = new TaskHandlerRegistry();
+        DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+        beans.registerSingleton("taskHandlerRegistry", registry);
+        beans.registerSingleton("taskPayloadConverter", new DefaultTaskPayloadConverter(JsonMapper.builder().build()));
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("test", Map.of("queue.name", "resize",
+                "resize.workers", "4", "resize.start", "false")));
+        beans.addEmbeddedValueResolver(environment::resolveRequiredPlaceholders);
+        beans.setBeanExpressionResolver(new StandardBeanExpressionResolver());
+        TaskHandlerAnnotationBeanPostProcessor processor = new TaskHandlerAnnotationBeanPostProcessor(
+                beans.getBeanProvider(TaskHandlerRegistry.class), beans.getBeanProvider(TaskPayloadConverter.class));
+        processor.setBeanFactory(beans);
+        processor.postProcessAfterInitialization(new Placeholders(), "placeholders");
+        assertThat(registry.find("resize")).satisfies((handler) -> {
+            assertThat(handler.id()).isEqualTo("resize-handler");
+            assertThat(handler.concurrency()).isEqualTo(4);
+            assertThat(handler.autoStartup()).isFalse();
+        });
+        assertThat(registry.find("computed-6")).as("#{...}").satisfies((handler) -> {
+            assertThat(handler.concurrency()).as("an expression's number").isEqualTo(3);
+            assertThat(handler.id()).as("a default in the placeholder").isEqualTo("fallback");
+        });
+    }
+
     static class Mail {
 
         @TaskHandler
@@ -123,6 +243,106 @@ class TaskHandlerAnnotationBeanPostProcessorTest {
 
         @TaskHandler
         public static void onTask(String text) {
+        }
+    }
+
+    static class Overloads {
+
+        @TaskHandler("text")
+        public void handle(String text) {
+        }
+
+        @TaskHandler("bytes")
+        public void handle(byte[] bytes) {
+        }
+    }
+
+    static class Identified {
+
+        @TaskHandler(name = "resize", id = "resizer")
+        public void resize(String image) {
+        }
+    }
+
+    static class SameId {
+
+        @TaskHandler(name = "crop", id = " resizer ")
+        public void crop(String image) {
+        }
+    }
+
+    static class Reserved {
+
+        @TaskHandler(name = "two", concurrency = " 2 ", autoStartup = "FALSE")
+        public void two(String text) {
+        }
+
+        @TaskHandler(name = "zero", concurrency = "0")
+        public void zero(String text) {
+        }
+
+        @TaskHandler(name = "started", autoStartup = "true")
+        public void started(String text) {
+        }
+    }
+
+    static class BadConcurrency {
+
+        @TaskHandler(name = "resize", concurrency = "many")
+        public void resize(String image) {
+        }
+    }
+
+    static class NegativeConcurrency {
+
+        @TaskHandler(name = "resize", concurrency = "-1")
+        public void resize(String image) {
+        }
+    }
+
+    static class BadAutoStartup {
+
+        @TaskHandler(name = "resize", autoStartup = "later")
+        public void resize(String image) {
+        }
+    }
+
+    /** An application's own handler annotation: "thumbnail" tasks, one reserved worker unless it says otherwise. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @TaskHandler(name = "thumbnail", concurrency = "1")
+    @interface ThumbnailHandler {
+
+        @AliasFor(annotation = TaskHandler.class, attribute = "name")
+        String value() default "thumbnail";
+
+        @AliasFor(annotation = TaskHandler.class, attribute = "id")
+        String id() default "";
+
+        @AliasFor(annotation = TaskHandler.class, attribute = "concurrency")
+        String workers() default "1";
+    }
+
+    static class Thumbnails {
+
+        @ThumbnailHandler
+        public void small(String image) {
+        }
+
+        @ThumbnailHandler(value = "thumbnail.large", id = "large-thumbnails", workers = "3")
+        public void large(String image) {
+        }
+    }
+
+    static class Placeholders {
+
+        @TaskHandler(name = "${queue.name}", id = "${queue.name}-handler", concurrency = "${resize.workers}",
+                autoStartup = "${resize.start}")
+        public void resize(String image) {
+        }
+
+        @TaskHandler(name = "computed-#{2 * 3}", id = "${missing.id:fallback}", concurrency = "#{1 + 2}")
+        public void computed(String image) {
         }
     }
 

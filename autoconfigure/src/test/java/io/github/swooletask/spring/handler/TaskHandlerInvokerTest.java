@@ -59,7 +59,7 @@ class TaskHandlerInvokerTest {
         .excludes(IllegalArgumentException.class)
         .build();
 
-    private final TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
+    private final TaskPayloadConverter converter = new DefaultTaskPayloadConverter(JsonMapper.builder().build());
 
     private final TaskHandlerRegistry registry = new TaskHandlerRegistry();
 
@@ -88,7 +88,7 @@ class TaskHandlerInvokerTest {
 
     private TaskHandlerInvoker invoker(RetryPolicy retry, @Nullable TaskRecoverer recoverer,
             TaskExecutionListener... listeners) {
-        return new TaskHandlerInvoker(this.registry, this.converter, LOCAL_TAG, retry, recoverer, List.of(listeners));
+        return new TaskHandlerInvoker(this.registry, LOCAL_TAG, retry, recoverer, List.of(listeners));
     }
 
     private static DecodedTask task(@Nullable String name, String payload) {
@@ -118,8 +118,8 @@ class TaskHandlerInvokerTest {
         assertThat(unknown).hasMessageContaining("no @TaskHandler takes the task name 'nobody'");
 
         TaskHandlerRegistry withoutDefault = new TaskHandlerRegistry();
-        TaskHandlerInvoker noDefault = new TaskHandlerInvoker(withoutDefault, this.converter, LOCAL_TAG,
-                NO_RETRY, this.recoverer, List.of());
+        TaskHandlerInvoker noDefault = new TaskHandlerInvoker(withoutDefault, LOCAL_TAG, NO_RETRY, this.recoverer,
+                List.of());
         FrameRejectedException unnamed = catchThrowableOfType(FrameRejectedException.class,
                 () -> noDefault.process(task(null, "x")));
         assertThat(unnamed.reason()).isEqualTo(RejectReason.NO_HANDLER);

@@ -1,5 +1,10 @@
 package io.github.swooletask.spring.handler;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 
@@ -16,6 +21,7 @@ class TaskHandlerLazyInitializationExcludeFilterTest {
     void beansWithHandlerMethodsAreExcludedOthersAreNot() {
         assertThat(excluded(Handlers.class)).isTrue();
         assertThat(excluded(InheritedHandlers.class)).isTrue();
+        assertThat(excluded(MetaAnnotated.class)).isTrue();
         assertThat(excluded(Plain.class)).isFalse();
         assertThat(this.filter.isExcluded("unknown", new RootBeanDefinition(), null)).isFalse();
     }
@@ -32,6 +38,19 @@ class TaskHandlerLazyInitializationExcludeFilterTest {
     }
 
     static class InheritedHandlers extends Handlers {
+    }
+
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @TaskHandler(name = "meta")
+    @interface MetaHandler {
+    }
+
+    static class MetaAnnotated {
+
+        @MetaHandler
+        void handle(String text) {
+        }
     }
 
     static class Plain {

@@ -30,6 +30,7 @@ import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.handler.DefaultTaskPayloadConverter;
 import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcessor;
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
@@ -119,7 +120,7 @@ public class HotPathBenchmark {
         TaskReplies replies = new TaskReplies();
         TaskDispatcher dispatcher = new TaskDispatcher(transport, new FrameEncoder(spillFiles),
                 DispatcherSettings.of(1).withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofSeconds(10)), replies);
-        TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
+        DefaultTaskPayloadConverter converter = new DefaultTaskPayloadConverter(JsonMapper.builder().build());
         this.template = new TaskTemplate(dispatcher, converter, Duration.ofSeconds(30));
         TaskHandlerRegistry registry = new TaskHandlerRegistry();
         StaticListableBeanFactory beans = new StaticListableBeanFactory();
@@ -128,7 +129,7 @@ public class HotPathBenchmark {
         Object bean = this.handler.equals("ByteBuffer") ? new ByteBufferHandler() : new BytesHandler();
         new TaskHandlerAnnotationBeanPostProcessor(beans.getBeanProvider(TaskHandlerRegistry.class),
                 beans.getBeanProvider(TaskPayloadConverter.class)).postProcessAfterInitialization(bean, "handler");
-        this.invoker = new TaskHandlerInvoker(registry, converter, replies.tag(), RetryPolicy.withMaxRetries(0), null, List.of());
+        this.invoker = new TaskHandlerInvoker(registry, replies.tag(), RetryPolicy.withMaxRetries(0), null, List.of());
         this.receiver = transport.receiver(0);
         this.decoder = new FrameDecoder(spillFiles);
         this.payload = new byte[this.payloadSize];

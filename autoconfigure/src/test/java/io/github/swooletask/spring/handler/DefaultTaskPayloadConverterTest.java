@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.handler;
 
+import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -8,25 +9,31 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.core.MethodParameter;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.TypeFactory;
 
+import io.github.swooletask.reply.ResultEncoder.EncodedResult;
+import io.github.swooletask.spring.handler.TaskPayloadConverter.PayloadReader;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.wire.WireFormat;
 
 import static io.github.swooletask.support.Frames.decoded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-/** {@link TaskPayloadConverter}: payloads out, and back in as each parameter type, from JSON and PHP serialize. */
-class TaskPayloadConverterTest {
+/**
+ * {@link DefaultTaskPayloadConverter}: payloads out, and back in as each parameter type, from JSON and PHP serialize.
+ */
+class DefaultTaskPayloadConverterTest {
 
-    private final TaskPayloadConverter converter = new TaskPayloadConverter(JsonMapper.builder().build());
+    private final DefaultTaskPayloadConverter converter = new DefaultTaskPayloadConverter(JsonMapper.builder().build());
 
     private final TypeFactory types = this.converter.jsonMapper().getTypeFactory();
 
@@ -133,7 +140,58 @@ class TaskPayloadConverterTest {
             .extracting(FrameRejectedException::reason).isEqualTo(RejectReason.BAD_PAYLOAD);
     }
 
+    @Test
+    void encodeGivesFlagsAndBytesOfTheLayout() {
+        EncodedPayload json = this.converter.encode(new Point(3, 4), WireFormat.SWOOLE_1_7);
+        assertThat(json.flags()).isEqualTo(TaskFlags.JSON);
+        assertThat(new String(json.bytes(), StandardCharsets.UTF_8)).isEqualTo("{\"x\":3,\"y\":4}");
+        EncodedPayload php = this.converter.encode(new Point(3, 4), WireFormat.SWOOLE_6_1);
+        assertThat(php.flags()).as("PHP's task workers read serialize()").isEqualTo(TaskFlags.SERIALIZE);
+        assertThat(new String(php.bytes(), StandardCharsets.UTF_8)).isEqualTo("a:2:{s:1:\"x\";i:3;s:1:\"y\";i:4;}");
+        EncodedPayload text = this.converter.encode("grüße", WireFormat.SWOOLE_4_8);
+        assertThat(text.flags()).isZero();
+        assertThat(text.bytes()).isEqualTo("grüße".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aReaderReadsIntoTheParameterTypeItWasMadeFor() throws Exception {
+        Method method = Readers.class.getMethod("points", List.class);
+        PayloadReader reader = this.converter.readerFor(MethodParameter.forExecutable(method, 0));
+        assertThat(reader.read(task(TaskFlags.JSON, "[{\"x\":1,\"y\":2}]"))).isEqualTo(List.of(new Point(1, 2)));
+        assertThat(reader.read(task(TaskFlags.SERIALIZE, "a:1:{i:0;a:2:{s:1:\"x\";i:5;s:1:\"y\";i:6;}}")))
+            .isEqualTo(List.of(new Point(5, 6)));
+    }
+
+    @Test
+    void resultsAreWrittenInTheKindOfDataTheRequestWas() {
+        EncodedResult php = this.converter.encodeResult(task(TaskFlags.SERIALIZE, "i:1;"), Map.of("ok", true));
+        assertThat(php.flags()).isEqualTo(TaskFlags.SERIALIZE);
+        assertThat(new String(php.bytes(), StandardCharsets.UTF_8)).isEqualTo("a:1:{s:2:\"ok\";b:1;}");
+        EncodedResult json = this.converter.encodeResult(task(TaskFlags.JSON, "{}"), "text");
+        assertThat(json.flags()).isEqualTo(TaskFlags.JSON);
+        assertThat(new String(json.bytes(), StandardCharsets.UTF_8)).isEqualTo("\"text\"");
+        DecodedTask plain = task(0, "hello");
+        assertThat(this.converter.encodeResult(plain, "text").bytes())
+            .isEqualTo("text".getBytes(StandardCharsets.UTF_8));
+        assertThat(this.converter.encodeResult(plain, null)).satisfies((nothing) -> {
+            assertThat(nothing.flags()).isZero();
+            assertThat(nothing.bytes()).isEmpty();
+        });
+        EncodedResult object = this.converter.encodeResult(plain, new Point(1, 2));
+        assertThat(object.flags()).as("an object for a text request").isEqualTo(TaskFlags.JSON);
+        assertThat(new String(object.bytes(), StandardCharsets.UTF_8)).isEqualTo("{\"x\":1,\"y\":2}");
+        assertThatIllegalArgumentException().isThrownBy(() -> this.converter.encodeResult(plain, new Unwritable()))
+            .withMessageContaining("cannot write the result as JSON");
+    }
+
     record Point(int x, int y) {
+    }
+
+    /** Handler signatures for readers. */
+    static class Readers {
+
+        public void points(List<Point> points) {
+        }
     }
 
     /** A bean whose property cannot be read. */

@@ -1,0 +1,19 @@
+package io.github.swooletask.spring.handler;
+
+import io.github.swooletask.spring.TaskHandler;
+
+/**
+ * The attributes of one {@link TaskHandler} method, resolved and checked.
+ *
+ * @param id the handler's id, unique in the application
+ * @param route the task name it takes, empty for the default handler
+ * @param concurrency the workers reserved for it, 0 for the shared workers
+ * @param autoStartup whether its workers start with the application
+ */
+record TaskHandlerAttributes(String id, String route, int concurrency, boolean autoStartup) {
+
+    /** A handler of the shared workers that starts with the application. */
+    static TaskHandlerAttributes shared(String id, String route) {
+        return new TaskHandlerAttributes(id, route, 0, true);
+    }
+}
