@@ -6,7 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import org.springframework.aot.hint.annotation.Reflective;
 import org.springframework.core.annotation.AliasFor;
+
+import io.github.swooletask.spring.handler.TaskHandlerReflectiveProcessor;
 
 /**
  * Marks a bean method as a task handler, run on the task worker threads.
@@ -24,10 +27,14 @@ import org.springframework.core.annotation.AliasFor;
  * annotation works as a meta-annotation too: an annotation of the application's own, annotated with
  * {@code @TaskHandler(name = "thumbnail")}, makes the methods it is on handlers of that name, and its attributes can
  * override {@code @TaskHandler}'s with {@link AliasFor @AliasFor(annotation = TaskHandler.class)}.
+ *
+ * <p>For native images the method gets a reflection hint and its payload and return types binding hints
+ * ({@link TaskHandlerReflectiveProcessor}).
  */
 @Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Reflective(TaskHandlerReflectiveProcessor.class)
 public @interface TaskHandler {
 
     /** The task name this handler takes; empty for the default handler. */

@@ -44,6 +44,7 @@ import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcesso
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerLazyInitializationExcludeFilter;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
+import io.github.swooletask.spring.handler.TaskHandlerRouting;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
 import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.spring.observation.TaskDispatchObservationConvention;
@@ -180,13 +181,16 @@ public final class SwooleTaskAutoConfiguration {
         @ConditionalOnMissingBean
         TaskWorkerPool taskWorkerPool(TaskTransport transport, SpillFiles spillFiles, TaskHandlerInvoker invoker,
                 TaskReplies replies, RemoteReplies remoteReplies, TaskPayloadConverter converter,
-                SwooleTaskProperties properties) {
+                TaskHandlerRegistry registry, ObjectProvider<TaskRecoverer> recoverer, SwooleTaskProperties properties) {
             ResultChannel results = transport.results();
             CrossHostReplies crossHost = (results != null) ? new CrossHostReplies(results, converter::encodeResult,
                     WorkerConfiguration::describeFailure) : null;
-            return new TaskWorkerPool(transport, spillFiles, invoker,
+            TaskWorkerPool pool = new TaskWorkerPool(transport, spillFiles, invoker,
                     new ReplyRouter(replies, remoteReplies, crossHost), properties.resolvedWorkerNum(),
                     TaskWorkerPool.threadFactory("swoole-task-worker-", false));
+            // handlers with a concurrency get threads of their own, made when the workers start
+            pool.useReservedWorkers(new TaskHandlerRouting(registry, recoverer.getIfAvailable()));
+            return pool;
         }
 
         /** Replies to tasks other programs posted with a reply address. */

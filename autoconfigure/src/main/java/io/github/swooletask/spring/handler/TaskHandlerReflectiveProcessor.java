@@ -1,0 +1,34 @@
+package io.github.swooletask.spring.handler;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+
+import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
+import org.springframework.aot.hint.ReflectionHints;
+import org.springframework.aot.hint.annotation.SimpleReflectiveProcessor;
+
+import io.github.swooletask.spring.TaskContext;
+
+/**
+ * Ahead-of-time hints for a {@code @TaskHandler} method, for native images: the method itself is invoked
+ * reflectively, and its payload and return types are bound from and to JSON, so they get binding hints (their
+ * constructors, fields and accessors, recursively).
+ */
+public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
+
+    private final BindingReflectionHintsRegistrar bindings = new BindingReflectionHintsRegistrar();
+
+    @Override
+    protected void registerMethodHint(ReflectionHints hints, Method method) {
+        super.registerMethodHint(hints, method);
+        Type[] parameters = method.getGenericParameterTypes();
+        for (int i = 0; i < parameters.length; i++) {
+            if (method.getParameterTypes()[i] != TaskContext.class) {
+                this.bindings.registerReflectionHints(hints, parameters[i]);
+            }
+        }
+        if (method.getReturnType() != void.class) {
+            this.bindings.registerReflectionHints(hints, method.getGenericReturnType());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.github.swooletask.spring.handler;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.aot.hint.MemberCategory;
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.annotation.ReflectiveRuntimeHintsRegistrar;
+import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
+
+import io.github.swooletask.spring.TaskContext;
+import io.github.swooletask.spring.TaskHandler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Ahead-of-time hints of {@code @TaskHandler} methods, as Spring's AOT processing registers them. */
+class TaskHandlerReflectiveProcessorTest {
+
+    @Test
+    void theMethodIsInvokableAndItsPayloadAndResultTypesCanBeBound() throws Exception {
+        RuntimeHints hints = new RuntimeHints();
+        new ReflectiveRuntimeHintsRegistrar().registerRuntimeHints(hints, Handlers.class);
+        assertThat(RuntimeHintsPredicates.reflection()
+            .onMethodInvocation(Handlers.class.getDeclaredMethod("resize", Request.class, TaskContext.class)))
+            .accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Request.class)
+            .withMemberCategory(MemberCategory.INVOKE_DECLARED_CONSTRUCTORS)).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Size.class)).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Result.class)).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(TaskContext.class)).rejects(hints);
+    }
+
+    record Size(int width, int height) {
+    }
+
+    record Request(String path, List<Size> sizes) {
+    }
+
+    record Result(String path) {
+    }
+
+    static class Handlers {
+
+        @TaskHandler("resize")
+        Result resize(Request request, TaskContext context) {
+            return new Result(request.path());
+        }
+    }
+}
