@@ -22,7 +22,9 @@ import io.github.swooletask.wire.TaskFrame;
  * backlog, so one {@code msgsnd}/{@code msgrcv} pair carries many tasks. One open batch per target (per worker in
  * mode 2, one otherwise). A batch goes out when it is full, when its producer next sends directly, or after the
  * linger time, sent by a flusher thread. A batch that finds the queue full stays whole and is retried: a task
- * accepted into a batch is never dropped. Thread-safe.
+ * accepted into a batch is never dropped. Once the flusher found the queue full, the next task for that batch is
+ * not accepted until the batch went out (waiting, or failing, by the full-queue policy): only tasks accepted before
+ * the queue was seen full, within one linger, are held in memory. Thread-safe.
  */
 final class TaskBatcher {
 
@@ -110,7 +112,9 @@ final class TaskBatcher {
         int size = task.inlineSize();
         batch.lock.lock();
         try {
-            if (batch.used + size > this.maxBatch && !batch.send(deadlineNanos, true)) {
+            // a batch the flusher could not send (the queue was full) goes out first, under the full-queue policy:
+            // a task is accepted only into a batch that can still go out within the linger
+            if ((batch.stale || batch.used + size > this.maxBatch) && !batch.send(deadlineNanos, true)) {
                 return false;
             }
             batch.target = target;
@@ -146,6 +150,11 @@ final class TaskBatcher {
         }
     }
 
+    /** Whether the open batch of {@code slot} found the queue full and must go out before it takes more. */
+    boolean waitsForRoom(int slot) {
+        return this.batches[slot].stale;
+    }
+
     private void flushLoop() {
         while (!this.closed) {
             if (this.open.get() == 0) {
@@ -158,12 +167,13 @@ final class TaskBatcher {
                 if (batch.count > 0 && now - batch.openedNanos >= this.lingerNanos) {
                     batch.lock.lock();
                     try {
-                        if (batch.count > 0) {
-                            batch.send(0, false);
+                        if (batch.count > 0 && !batch.send(0, false)) {
+                            batch.stale = true;
                         }
                     }
                     catch (RuntimeException ex) {
                         // the batch stays whole; the next send or the final flush tries again
+                        batch.stale = true;
                         logger.warn("Could not send a batch of {} task(s), will try again: {}", batch.count,
                                 ex.getMessage());
                     }
@@ -192,7 +202,9 @@ final class TaskBatcher {
         for (Batch batch : this.batches) {
             batch.lock.lock();
             try {
-                if (batch.count > 0 && !batch.send(deadline, true)) {
+                if (batch.count > 0 && !batch.send(deadline, true) && batch.count != batch.reported) {
+                    // said once for the same tasks: a stop flushes before the workers stop and again on close
+                    batch.reported = batch.count;
                     logger.error("{} batched task(s) could not be queued before shutdown: the queue stayed full",
                             batch.count);
                 }
@@ -220,6 +232,15 @@ final class TaskBatcher {
 
         volatile int count;
 
+        /**
+         * Set when the flusher found the queue full: the next task for this batch waits for it to go out (or fails)
+         * instead of joining it, so that tasks do not pile up in memory while the queue is full.
+         */
+        volatile boolean stale;
+
+        /** How many of its tasks were last reported as not queued at a shutdown flush. */
+        int reported;
+
         long openedNanos;
 
         /**
@@ -239,6 +260,8 @@ final class TaskBatcher {
             TaskBatcher.this.sentMessages.increment();
             TaskBatcher.this.statistics.queued(this.count);
             this.count = 0;
+            this.stale = false;
+            this.reported = 0;
             this.used = TaskFrame.HEADER_SIZE;
             TaskBatcher.this.open.decrementAndGet();
             return true;

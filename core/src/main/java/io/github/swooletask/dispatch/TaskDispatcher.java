@@ -266,6 +266,11 @@ public final class TaskDispatcher {
         }
     }
 
+    /** Whether the open batch of {@code slot} waits to go out before it takes another task (for tests). */
+    boolean batchWaitsForRoom(int slot) {
+        return this.batcher != null && this.batcher.waitsForRoom(slot);
+    }
+
     /** Whether small tasks are batched while the queue has a backlog. */
     public boolean isBatching() {
         return this.batcher != null;

@@ -205,7 +205,8 @@ final class ReservedWorkerThreads {
 
     private void abandon(HandedOver handedOver) {
         try {
-            this.routing.abandoned(handedOver.task());
+            this.routing.abandoned(handedOver.task(), "never begun by the reserved workers of '" + this.settings.id()
+                    + "' before the stop");
         }
         catch (RuntimeException ex) {
             logger.error("Task {} of handler '{}' was abandoned and could not be kept: {}",

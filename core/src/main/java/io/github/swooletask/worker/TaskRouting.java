@@ -20,8 +20,11 @@ public interface TaskRouting {
     int reservedFor(DecodedTask task);
 
     /**
-     * A task that was handed over but that no reserved thread began before a stop ended: it was taken from the
-     * transport, so it is gone unless kept here (for example by a dead-letter recoverer).
+     * A task that a stop gave up on: handed over but never begun by a reserved thread, or still running in a handler
+     * that ignored the interrupt after the stop's timeout and grace time. It was taken from the transport, so it is
+     * gone unless kept here (for example by a dead-letter recoverer). A handler that is still running may yet finish
+     * it: such a task can be both handled and kept.
+     * @param why what happened to it, e.g. {@code never begun by the reserved workers of 'thumbnails'}
      */
-    void abandoned(DecodedTask task);
+    void abandoned(DecodedTask task, String why);
 }

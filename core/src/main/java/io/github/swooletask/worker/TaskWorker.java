@@ -64,6 +64,9 @@ final class TaskWorker implements Runnable {
 
     private volatile WorkerState state = WorkerState.NEW;
 
+    /** When the message being handled was taken; read with a BUSY state. */
+    private volatile long busySinceNanos;
+
     TaskWorker(TaskWorkerPool pool, int id, Supplier<TaskReceiver> receiverSource, SpillFiles spillFiles, TaskProcessor processor,
             ReplySink replies, WorkerStatistics statistics) {
         this.pool = pool;
@@ -102,6 +105,10 @@ final class TaskWorker implements Runnable {
         catch (RuntimeException ex) {
             logger.warn("Could not release the receiver of task worker {}: {}", this.id, ex.getMessage());
         }
+    }
+
+    long busySinceNanos() {
+        return this.busySinceNanos;
     }
 
     int currentTaskId() {
@@ -164,6 +171,7 @@ final class TaskWorker implements Runnable {
         if (length == TaskReceiver.CLOSED) {
             return CLOSED;
         }
+        this.busySinceNanos = System.nanoTime();
         this.state = WorkerState.BUSY;
         this.statistics.received();
         String malformed = receiver().malformed();
@@ -204,7 +212,9 @@ final class TaskWorker implements Runnable {
             return;
         }
         BatchCursor batch = this.decoder.batch(frame);
+        boolean empty = true;
         while (batch.hasNext()) {
+            empty = false;
             try {
                 batch.next(task);
             }
@@ -213,6 +223,28 @@ final class TaskWorker implements Runnable {
                 continue;
             }
             run(task);
+        }
+        if (empty) {
+            this.runner.reject(new FrameRejectedException(RejectReason.BAD_FRAME, "task " + task.taskId()
+                    + ": a batch (flag BATCH) that holds no task"));
+        }
+    }
+
+    /**
+     * A copy of the task this worker runs now, for a stop that gives up on it, or null when it runs none. Read from
+     * the stopping thread while the worker is stuck in the handler: the task's fields and payload stay as they are
+     * until the worker takes its next message.
+     */
+    @Nullable DecodedTask copyOfCurrentTask() {
+        if (this.state != WorkerState.BUSY) {
+            return null;
+        }
+        try {
+            return this.task.copy();
+        }
+        catch (RuntimeException ex) {
+            logger.warn("Could not copy the task abandoned on task worker {}: {}", this.id, ex.toString());
+            return null;
         }
     }
 

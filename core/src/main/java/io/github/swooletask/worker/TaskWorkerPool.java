@@ -69,6 +69,9 @@ public final class TaskWorkerPool {
 
     private final AtomicLong replaced = new AtomicLong();
 
+    /** The wait before a dead worker's first replacement; doubles with each death in a row (tests set it). */
+    long firstReplacementDelayMillis = 100;
+
     private volatile @Nullable TaskRouting routing;
 
     /** The reserved workers of the routing, made at the first start. */
@@ -249,7 +252,8 @@ public final class TaskWorkerPool {
                 return;
             }
             deaths = ++this.deathsInARow[id];
-            delayMillis = Math.min(10_000L, 100L << Math.min(deaths - 1, 7));
+            delayMillis = Math.min(Math.max(10_000L, this.firstReplacementDelayMillis),
+                    this.firstReplacementDelayMillis << Math.min(deaths - 1, 7));
             replacer().schedule(() -> replace(id), delayMillis, TimeUnit.MILLISECONDS);
         }
         logger.warn("Task worker {} will be replaced in {} ms ({} death(s) in a row)", id, delayMillis, deaths);
@@ -271,7 +275,9 @@ public final class TaskWorkerPool {
         // the dead worker's receiver may hold a message it never completed: a new worker starts on a fresh one
         this.workers[id].releaseReceiver();
         this.workers[id] = newWorker(id);
+        String name = this.threads[id].getName();
         this.threads[id] = this.threadFactory.newThread(this.workers[id]);
+        this.threads[id].setName(name);
         this.threads[id].start();
         this.replaced.incrementAndGet();
         logger.info("Task worker {} was replaced by a new thread", id);
@@ -389,6 +395,7 @@ public final class TaskWorkerPool {
                 }
             }
         }
+        giveUpStuckTasks();
         long left = Math.max(0, deadline - System.nanoTime());
         for (ReservedWorkerThreads threads : this.reserved) {
             List<Integer> cutShort = threads.stop(Duration.ofNanos(left));
@@ -400,6 +407,34 @@ public final class TaskWorkerPool {
             left = Math.max(0, deadline - System.nanoTime());
         }
         return new StopReport(List.copyOf(abandoned), stuck);
+    }
+
+    /**
+     * A handler that ignored the interrupt still holds its worker after the grace time: its task goes to the routing's
+     * {@link TaskRouting#abandoned} (a dead-letter recoverer), as the stop gives up on it.
+     */
+    private void giveUpStuckTasks() {
+        TaskRouting current = this.routing;
+        if (current == null) {
+            return;
+        }
+        for (int i = 0; i < this.workers.length; i++) {
+            if (!this.threads[i].isAlive()) {
+                continue;
+            }
+            DecodedTask task = this.workers[i].copyOfCurrentTask();
+            if (task == null) {
+                continue;
+            }
+            try {
+                current.abandoned(task, "still running on task worker " + i + ", which ignored the interrupt, when"
+                        + " the stop gave up on it");
+            }
+            catch (RuntimeException ex) {
+                logger.error("Task {} abandoned on task worker {} could not be kept: {}", task.taskId(), i,
+                        ex.toString());
+            }
+        }
     }
 
     /**
@@ -463,6 +498,21 @@ public final class TaskWorkerPool {
             n += threads.busyCount();
         }
         return n;
+    }
+
+    /** The workers that have been on one message (a task, or the tasks of a batch) for {@code longer} or more. */
+    public List<BusyWorker> busyLongerThan(Duration longer) {
+        long now = System.nanoTime();
+        List<BusyWorker> found = new ArrayList<>();
+        for (TaskWorker worker : this.workers) {
+            if (worker.state() == WorkerState.BUSY) {
+                long busy = now - worker.busySinceNanos();
+                if (busy >= longer.toNanos()) {
+                    found.add(new BusyWorker(worker.id(), worker.currentTaskId(), Duration.ofNanos(busy)));
+                }
+            }
+        }
+        return found;
     }
 
     /** Workers paused now. */

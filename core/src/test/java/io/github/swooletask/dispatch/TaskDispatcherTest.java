@@ -314,6 +314,56 @@ class TaskDispatcherTest {
     }
 
     @Test
+    void onceTheQueueIsSeenFullNoTaskJoinsABatchUntilItWentOut() throws Exception {
+        InMemoryTransport transport = transport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1024);
+        // no worker takes anything; a dispatch waits at most 50 ms for room
+        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(1)
+            .withFullQueuePolicy(FullQueuePolicy.BLOCK, Duration.ofMillis(50))
+            .withBatching(DispatcherSettings.Batching.on(Duration.ofMillis(1), () -> 0)));
+        dispatcher.dispatch(text("alone 1"));
+        dispatcher.dispatch(text("alone 2"));
+        int accepted = dispatcher.dispatch(text("batched before the queue filled"));
+        // another program fills the queue
+        FrameBuffer filler = FrameBuffer.allocate(64);
+        while (transport.send(filler, 64, 0, false)) {
+            // until full
+        }
+        await("the flusher finds the queue full").atMost(DEADLINE).until(() -> dispatcher.batchWaitsForRoom(0));
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            assertThat(catchThrowable(() -> dispatcher.dispatch(text("while full " + n))))
+                .as("a task dispatched while the queue is known full is refused, not held in memory")
+                .isInstanceOf(QueueFullException.class);
+        }
+        transport.purge();
+        int after = dispatcher.dispatch(text("after room came"));
+        dispatcher.flush();
+        assertThat(after).isGreaterThan(accepted);
+        List<String> tail = tasksAfterFillers(transport);
+        assertThat(tail).containsExactly(accepted + ":" + TaskFlags.NONBLOCK + ":null:batched before the queue filled",
+                after + ":" + TaskFlags.NONBLOCK + ":null:after room came");
+    }
+
+    /** The tasks of the frames sent after the last 64-byte filler frame. */
+    private List<String> tasksAfterFillers(InMemoryTransport transport) throws FrameRejectedException {
+        List<byte[]> frames = transport.sent();
+        int last = -1;
+        for (int i = 0; i < frames.size(); i++) {
+            if (frames.get(i).length == 64 && frames.get(i)[0] == 0 && frames.get(i)[8] == 0) {
+                last = i;
+            }
+        }
+        InMemoryTransport tail = new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
+        this.transports.add(tail);
+        for (byte[] frame : frames.subList(last + 1, frames.size())) {
+            FrameBuffer buffer = FrameBuffer.allocate(frame.length);
+            buffer.frame().put(0, frame);
+            tail.send(buffer, frame.length, 0, false);
+        }
+        return tasksSent(tail);
+    }
+
+    @Test
     void policyFailNeverBatches() {
         InMemoryTransport transport = transport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
         TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(1)

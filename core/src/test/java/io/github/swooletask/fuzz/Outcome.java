@@ -71,6 +71,10 @@ final class Outcome {
             }
             runTask(task, length, outcome);
         }
+        if (frames == 0) {
+            // as the worker does: a batch that holds no task is rejected
+            outcome.reject(RejectReason.BAD_FRAME);
+        }
         return outcome;
     }
 

@@ -205,7 +205,7 @@ class RedisStreamsTransportIntegrationTests {
             }
 
             @Override
-            public void abandoned(DecodedTask task) {
+            public void abandoned(DecodedTask task, String why) {
             }
         });
         this.closeables.add(() -> pool.stop(Duration.ofSeconds(5)));

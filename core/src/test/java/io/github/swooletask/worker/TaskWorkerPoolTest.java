@@ -19,10 +19,14 @@ import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
 import io.github.swooletask.memory.InMemoryTransport;
+import io.github.swooletask.support.RawFrames;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.OutgoingTask;
+import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
+import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.wire.TaskFrame;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -189,6 +193,15 @@ class TaskWorkerPoolTest {
     }
 
     @Test
+    void anEmptyBatchIsRejectedAndCounted() {
+        start(recording());
+        this.transport.post(0, RawFrames.frame(5, TaskFrame.TYPE_TASK, TaskFlags.BATCH, new byte[0]));
+        dispatch("after it");
+        await().until(() -> this.handled.contains("after it"));
+        assertThat(this.pool.statistics().rejectedCount(RejectReason.BAD_FRAME)).isEqualTo(1);
+    }
+
+    @Test
     void reservedWorkersNeedAKnownId() {
         start(recording(), 1, new SlowRouting(1, true));
         assertThatIllegalArgumentException().isThrownBy(() -> this.pool.startReserved("nope"))
@@ -218,7 +231,7 @@ class TaskWorkerPoolTest {
         }
 
         @Override
-        public void abandoned(DecodedTask task) {
+        public void abandoned(DecodedTask task, String why) {
             this.abandoned.add(text(task));
         }
     }

@@ -56,6 +56,7 @@ import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
@@ -191,6 +192,15 @@ public final class SwooleTaskAutoConfiguration {
             // handlers with a concurrency get threads of their own, made when the workers start
             pool.useReservedWorkers(new TaskHandlerRouting(registry, recoverer.getIfAvailable()));
             return pool;
+        }
+
+        /** What keeps tasks from being consumed, for the health check and the endpoint. */
+        @Bean
+        @ConditionalOnMissingBean
+        ConsumerProblems swooleTaskConsumerProblems(TaskWorkerPool pool, TaskTransport transport,
+                SwooleTaskProperties properties) {
+            SwooleTaskProperties.Health health = properties.getHealth();
+            return new ConsumerProblems(pool, transport, health.getStuckAfter(), health.getStarvedAfter());
         }
 
         /** Replies to tasks other programs posted with a reply address. */

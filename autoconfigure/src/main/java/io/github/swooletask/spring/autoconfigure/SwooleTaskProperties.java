@@ -120,6 +120,8 @@ public class SwooleTaskProperties {
 
     private final Batching batching = new Batching();
 
+    private final Health health = new Health();
+
     private final Retry retry = new Retry();
 
     private final DeadLetter deadLetter = new DeadLetter();
@@ -287,6 +289,10 @@ public class SwooleTaskProperties {
         this.strictQueueOwner = strictQueueOwner;
     }
 
+    public Health getHealth() {
+        return this.health;
+    }
+
     public Batching getBatching() {
         return this.batching;
     }
@@ -365,6 +371,35 @@ public class SwooleTaskProperties {
     }
 
     /** Batching of small tasks dispatched from Java while the queue has a backlog. */
+    /** When the health check and the endpoint report a consumer problem. */
+    public static class Health {
+
+        /** How long a worker may be on one message (a task, or a batch's tasks) before it counts as stuck. */
+        private Duration stuckAfter = Duration.ofMinutes(10);
+
+        /**
+         * How long messages may wait while every worker is idle and none is taken before the queue counts as starved
+         * (seen across health checks).
+         */
+        private Duration starvedAfter = Duration.ofMinutes(1);
+
+        public Duration getStuckAfter() {
+            return this.stuckAfter;
+        }
+
+        public void setStuckAfter(Duration stuckAfter) {
+            this.stuckAfter = stuckAfter;
+        }
+
+        public Duration getStarvedAfter() {
+            return this.starvedAfter;
+        }
+
+        public void setStarvedAfter(Duration starvedAfter) {
+            this.starvedAfter = starvedAfter;
+        }
+    }
+
     public static class Batching {
 
         /**

@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.endpoint;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,7 @@ import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerStatistics;
 
@@ -41,6 +43,8 @@ public class SwooleTaskEndpoint {
     private final TaskDispatcher dispatcher;
 
     private @Nullable ReplyStatistics replies;
+
+    private volatile @Nullable ConsumerProblems consumerProblems;
 
     public SwooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher) {
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -74,11 +78,21 @@ public class SwooleTaskEndpoint {
         }
         catch (RuntimeException ex) {
             return new SwooleTaskDescriptor(mode, wireFormat, null, null, null, null, null, null, null, null, workers,
-                    totals, kernel, String.valueOf(ex.getMessage()), transportDetails());
+                    totals, kernel, String.valueOf(ex.getMessage()), transportDetails(), problems());
         }
         return new SwooleTaskDescriptor(mode, wireFormat, status.key(), status.queueId(), status.permissions(),
                 status.depth(), status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(),
-                workers, totals, kernel, null, transportDetails());
+                workers, totals, kernel, null, transportDetails(), problems());
+    }
+
+    /** Tells the endpoint what keeps tasks from being consumed (dead, stuck or starved workers). */
+    public void setConsumerProblems(ConsumerProblems problems) {
+        this.consumerProblems = problems;
+    }
+
+    private List<String> problems() {
+        ConsumerProblems problems = this.consumerProblems;
+        return (problems != null) ? problems.find() : List.of();
     }
 
     /**
@@ -110,7 +124,7 @@ public class SwooleTaskEndpoint {
 
     private Workers workers() {
         return new Workers(this.pool.size(), this.pool.activeCount(), this.pool.pausedCount(), this.pool.deadCount(),
-                this.pool.isRunning(), this.pool.isPaused());
+                this.pool.replacedCount(), this.pool.isRunning(), this.pool.isPaused());
     }
 
     /**
@@ -136,7 +150,7 @@ public class SwooleTaskEndpoint {
     public record SwooleTaskDescriptor(Mode mode, String wireFormat, @Nullable String key, @Nullable Integer queueId,
             @Nullable String permissions, @Nullable Long depth, @Nullable Long bytes, @Nullable Long capacity,
             @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers, Totals totals,
-            Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport)
+            Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
             implements OperationResponseBody {
     }
 
@@ -163,7 +177,8 @@ public class SwooleTaskEndpoint {
      * @param running whether the pool is started and not stopping
      * @param pauseRequested whether a pause is in force
      */
-    public record Workers(int total, int active, int paused, int dead, boolean running, boolean pauseRequested) {
+    public record Workers(int total, int active, int paused, int dead, long replaced, boolean running,
+            boolean pauseRequested) {
     }
 
     /**

@@ -19,7 +19,8 @@ import io.github.swooletask.worker.TaskRouting;
 /**
  * Gives each {@code @TaskHandler} with a {@code concurrency} its reserved workers: that many threads of its own,
  * started with the application unless its {@code autoStartup} is false (then {@code TaskWorkerPool.startReserved(id)}
- * starts them). A task handed to them and never begun before a stop goes to the {@link TaskRecoverer}.
+ * starts them). A task a stop gave up on (never begun by them, or stuck in a handler that ignored the interrupt)
+ * goes to the {@link TaskRecoverer}.
  */
 public final class TaskHandlerRouting implements TaskRouting {
 
@@ -67,11 +68,10 @@ public final class TaskHandlerRouting implements TaskRouting {
     }
 
     @Override
-    public void abandoned(DecodedTask task) {
+    public void abandoned(DecodedTask task, String why) {
         TaskHandlerMethod handler = this.registry.find(task.route());
         String name = (handler != null) ? handler.displayName() : String.valueOf(task.route());
-        CancellationException reason = new CancellationException("the application stopped before a reserved worker"
-                + " of " + name + " began this task");
+        CancellationException reason = new CancellationException("abandoned at a stop: " + why);
         if (this.recoverer == null) {
             logger.error("Task {} for {} was abandoned at a stop and no recoverer keeps it", task.taskId(), name);
             return;

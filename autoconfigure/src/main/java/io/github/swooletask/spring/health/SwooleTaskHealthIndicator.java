@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
@@ -13,12 +14,14 @@ import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
  * Health of swoole-task: DOWN when the queue's state cannot be read (queue gone, permission lost), when a task
- * worker died, or when the workers are not running although they should (started, or due to start with the
- * context); UP otherwise, a pause included. Details: mode, depth, capacity and the workers.
+ * worker died (until its replacement), is stuck on one message, or the queue is starved while every worker is idle
+ * ({@link ConsumerProblems}), or when the workers are not running although they should (started with handlers, or
+ * due to start with the context); UP otherwise, a pause included. Details: mode, depth, capacity and the workers.
  */
 public class SwooleTaskHealthIndicator extends AbstractHealthIndicator {
 
@@ -27,6 +30,8 @@ public class SwooleTaskHealthIndicator extends AbstractHealthIndicator {
     private final TaskWorkerPool pool;
 
     private final TaskWorkerLifecycle lifecycle;
+
+    private volatile @Nullable ConsumerProblems consumerProblems;
 
     /**
      * @param transport whose queue is checked
@@ -61,9 +66,14 @@ public class SwooleTaskHealthIndicator extends AbstractHealthIndicator {
         workers.put("active", this.pool.activeCount());
         workers.put("paused", this.pool.pausedCount());
         workers.put("dead", dead);
+        workers.put("replaced", this.pool.replacedCount());
         workers.put("running", this.pool.isRunning());
         builder.withDetail("workers", workers);
-        if (dead > 0) {
+        ConsumerProblems consumers = this.consumerProblems;
+        if (consumers != null) {
+            problems.addAll(consumers.find());
+        }
+        else if (dead > 0) {
             problems.add(dead + " task worker(s) died of an unexpected error (see the log: 'Task worker N died')");
         }
         if (shouldRun() && !this.pool.isRunning()) {
@@ -77,7 +87,19 @@ public class SwooleTaskHealthIndicator extends AbstractHealthIndicator {
         }
     }
 
+    /** Whether workers should run: started with handlers, or stopped but due to start with the context. */
     private boolean shouldRun() {
-        return this.lifecycle != null && (this.lifecycle.isRunning() || this.lifecycle.isAutoStartup());
+        if (this.lifecycle == null) {
+            return false;
+        }
+        return this.lifecycle.isRunning() ? this.lifecycle.hasWorkers() : this.lifecycle.isAutoStartup();
+    }
+
+    /**
+     * Adds what keeps tasks from being consumed (dead workers, workers stuck on one message, a queue starved while
+     * every worker is idle) to the problems that make the health DOWN.
+     */
+    public void setConsumerProblems(ConsumerProblems problems) {
+        this.consumerProblems = problems;
     }
 }

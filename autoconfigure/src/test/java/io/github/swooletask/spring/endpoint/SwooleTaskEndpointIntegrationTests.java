@@ -260,11 +260,13 @@ class SwooleTaskEndpointIntegrationTests {
                 System.out.println("swooletask endpoint JSON: " + json);
                 JsonNode node = context.getBean(EndpointJsonMapper.class).get().readTree(json);
                 assertThat(node.propertyNames()).containsExactly("mode", "wireFormat", "key", "queueId", "permissions",
-                        "depth", "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "totals", "kernel");
+                        "depth", "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "totals", "kernel",
+                        "problems");
+                assertThat(node.get("problems").isEmpty()).isTrue();
                 assertThat(node.get("wireFormat").asString()).isEqualTo("swoole-1.7");
                 assertThat(node.get("mode").get("number").asInt()).isEqualTo(3);
                 assertThat(node.get("mode").get("name").asString()).isEqualTo("msgqueue-preemptive");
-                assertThat(node.get("workers").propertyNames()).contains("total", "active", "paused", "dead");
+                assertThat(node.get("workers").propertyNames()).contains("total", "active", "paused", "dead", "replaced");
                 assertThat(node.get("workers").get("total").asInt()).isEqualTo(2);
                 assertThat(node.get("totals").propertyNames()).containsExactly("dispatched", "processed", "failed",
                         "rejected", "replies");

@@ -87,8 +87,8 @@ class ReservedWorkersIntegrationTests {
         }
         assertThat(files).singleElement()
             .satisfies((file) -> assertThat(Files.readString(file))
-                .contains("reason: java.util.concurrent.CancellationException: the application stopped before a"
-                        + " reserved worker of LateHandlers.late began this task")
+                .contains("reason: java.util.concurrent.CancellationException: abandoned at a stop: never begun by the"
+                        + " reserved workers of 'late-tasks' before the stop")
                 .endsWith("\n\nnever begun"));
     }
 

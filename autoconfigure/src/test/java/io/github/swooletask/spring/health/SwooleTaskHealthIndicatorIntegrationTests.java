@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -19,6 +20,7 @@ import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.SwooleTaskDescriptor;
 import io.github.swooletask.spring.support.SwooleTaskTestSupport;
+import io.github.swooletask.support.RawFrames;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.IpcMode;
@@ -62,6 +64,37 @@ class SwooleTaskHealthIndicatorIntegrationTests {
     }
 
     @Test
+    void downWhenMessagesWaitOfATypeNoWorkerReadsAndTheEndpointSaysWhy() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withBean(SwooleTaskTestSupport.NoOpHandler.class)
+            .withPropertyValues("swoole.task.ipc-mode=2", "swoole.task.health.starved-after=0s",
+                    "management.endpoints.web.exposure.include=swooletask")
+            .run((context) -> {
+                SwooleTaskHealthIndicator indicator = context.getBean(SwooleTaskHealthIndicator.class);
+                assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+                // workers 0 and 1 read types 2 and 3: type 10 waits for a worker that does not exist
+                RawFrames.send(SwooleTaskTestSupport.queue(context), 10, RawFrames.task(3, "nobody reads type 10"));
+                assertThat(indicator.health().getStatus()).as("the first check starts the clock").isEqualTo(Status.UP);
+                Health health = indicator.health();
+                assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                assertThat(problems(health)).singleElement().asString()
+                    .startsWith("1 message(s) wait in the queue while every worker is idle")
+                    .contains("a type no worker reads");
+                assertThat(context.getBean(SwooleTaskEndpoint.class).describe().problems()).singleElement()
+                    .asString().contains("a type no worker reads");
+            });
+    }
+
+    @Test
+    void upWithoutHandlersThoughNoWorkerRuns() {
+        SwooleTaskTestSupport.runner(this.root).run((context) -> {
+            Health health = context.getBean(SwooleTaskHealthIndicator.class).health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(workers(health)).containsEntry("running", false);
+        });
+    }
+
+    @Test
     void downWhenTheQueueCannotBeRead() {
         SwooleTaskTestSupport.runner(this.root)
             .withUserConfiguration(OwnTransportConfiguration.class)
@@ -101,25 +134,29 @@ class SwooleTaskHealthIndicatorIntegrationTests {
     }
 
     @Test
-    void downWhenAWorkerDied() {
+    void aWorkerThatDiedIsReplacedAndReported() {
         SwooleTaskTestSupport.runner(this.root)
             .withUserConfiguration(FatalHandlerConfiguration.class)
             .run((context) -> {
                 TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
                 context.getBean(TaskTemplate.class).dispatch("fatal", "die");
                 // the worker thread ends with the error on purpose: it is no failure of the wait
-                await("a worker to die").atMost(SwooleTaskTestSupport.DEADLINE).dontCatchUncaughtExceptions()
-                    .until(() -> pool.deadCount() == 1);
+                await("a worker to die and be replaced").atMost(SwooleTaskTestSupport.DEADLINE)
+                    .dontCatchUncaughtExceptions()
+                    .until(() -> pool.replacedCount() == 1);
+                // down while the worker waits for its replacement (ConsumerProblemsTest), up again once replaced
                 Health health = context.getBean(SwooleTaskHealthIndicator.class).health();
-                assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-                assertThat(problems(health)).singleElement().asString().startsWith("1 task worker(s) died");
-                assertThat(workers(health)).containsEntry("dead", 1);
+                assertThat(health.getStatus()).isEqualTo(Status.UP);
+                assertThat(workers(health)).containsEntry("dead", 0).containsEntry("replaced", 1L)
+                    .containsEntry("total", 2);
+                assertThat(context.getBean(TaskTemplate.class).call("fatal", "live")
+                    .get(SwooleTaskTestSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("alive");
             });
     }
 
     @Test
     void downWhenTheWorkersStoppedWhileTheyShouldRun() {
-        SwooleTaskTestSupport.runner(this.root).run((context) -> {
+        SwooleTaskTestSupport.runner(this.root).withBean(SwooleTaskTestSupport.NoOpHandler.class).run((context) -> {
             context.getBean(TaskWorkerPool.class).stop(Duration.ofSeconds(5));
             Health health = context.getBean(SwooleTaskHealthIndicator.class).health();
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
@@ -158,8 +195,11 @@ class SwooleTaskHealthIndicatorIntegrationTests {
     static class FatalHandler {
 
         @TaskHandler("fatal")
-        public void fatal(String payload) {
-            throw new WorkerKillingError();
+        public String fatal(String payload) {
+            if (payload.equals("die")) {
+                throw new WorkerKillingError();
+            }
+            return "alive";
         }
     }
 

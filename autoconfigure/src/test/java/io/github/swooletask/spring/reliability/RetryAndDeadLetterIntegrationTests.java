@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -275,6 +276,32 @@ class RetryAndDeadLetterIntegrationTests {
     }
 
     @Test
+    void aHandlerThatIgnoresTheInterruptHasItsTaskDeadLetteredWhenTheStopGivesUp() {
+        Handlers handlers = new Handlers();
+        Object[] lastStop = new Object[1];
+        try {
+            runner(handlers).withPropertyValues("swoole.task.shutdown-timeout=200ms")
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    TaskWorkerLifecycle lifecycle = context.getBean(TaskWorkerLifecycle.class);
+                    context.getBean(TaskTemplate.class).dispatch("deaf", "given up payload");
+                    await("the deaf handler running").atMost(ReliabilitySupport.DEADLINE)
+                        .until(() -> handlers.deafCalls.get() == 1);
+                    lifecycle.stop();
+                    lastStop[0] = lifecycle.lastStop();
+                });
+        }
+        finally {
+            handlers.deafRelease.countDown();
+        }
+        assertThat(((StopReport) lastStop[0]).stuckWorkers()).isEqualTo(1);
+        List<Path> files = ReliabilitySupport.filesIn(deadLetters());
+        assertThat(files).singleElement().satisfies((file) -> assertThat(readString(file))
+            .contains("attempts: 0\n", "ignored the interrupt")
+            .endsWith("\n\ngiven up payload"));
+    }
+
+    @Test
     void handlerOverflowingItsStackDoesNotKillTheWorker() {
         Handlers handlers = new Handlers();
         runner(handlers).withPropertyValues("swoole.task.retry.max-retries=0", "swoole.task.worker-num=1")
@@ -319,6 +346,26 @@ class RetryAndDeadLetterIntegrationTests {
         final AtomicInteger pointCalls = new AtomicInteger();
 
         final AtomicInteger stubbornCalls = new AtomicInteger();
+
+        final AtomicInteger deafCalls = new AtomicInteger();
+
+        final CountDownLatch deafRelease = new CountDownLatch(1);
+
+        /** Swallows every interrupt until released: a stop cannot end it. */
+        @TaskHandler("deaf")
+        public void deaf(String payload) {
+            this.deafCalls.incrementAndGet();
+            while (true) {
+                try {
+                    if (this.deafRelease.await(10, TimeUnit.SECONDS)) {
+                        return;
+                    }
+                }
+                catch (InterruptedException ex) {
+                    // ignored on purpose
+                }
+            }
+        }
 
         @TaskHandler("flaky")
         public String flaky(String text) {

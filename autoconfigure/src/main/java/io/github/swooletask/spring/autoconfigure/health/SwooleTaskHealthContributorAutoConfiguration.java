@@ -12,6 +12,7 @@ import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.health.SwooleTaskHealthIndicator;
 import io.github.swooletask.spring.lifecycle.TaskWorkerLifecycle;
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
@@ -31,7 +32,10 @@ public final class SwooleTaskHealthContributorAutoConfiguration {
     @ConditionalOnMissingBean(name = "swooleTaskHealthIndicator")
     @ConditionalOnEnabledHealthIndicator("swooletask")
     SwooleTaskHealthIndicator swooleTaskHealthIndicator(TaskTransport transport, TaskWorkerPool pool,
-            ObjectProvider<TaskWorkerLifecycle> lifecycle) {
-        return new SwooleTaskHealthIndicator(transport, pool, lifecycle.getIfAvailable());
+            ObjectProvider<TaskWorkerLifecycle> lifecycle, ObjectProvider<ConsumerProblems> problems) {
+        SwooleTaskHealthIndicator indicator = new SwooleTaskHealthIndicator(transport, pool,
+                lifecycle.getIfAvailable());
+        problems.ifAvailable(indicator::setConsumerProblems);
+        return indicator;
     }
 }
