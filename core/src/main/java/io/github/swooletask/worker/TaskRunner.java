@@ -29,12 +29,18 @@ final class TaskRunner {
 
     private volatile int currentTaskId;
 
+    /** Failed tasks logged with their stack trace per second, across the pool; the rest are counted. */
+    static final int FAILURES_PER_SECOND = 10;
+
+    private final LogRateLimit failureLog;
+
     /**
      * @param name how logs name the thread, e.g. {@code Task worker 3}
      */
     TaskRunner(TaskWorkerPool pool, String name, TaskProcessor processor, ReplySink replies,
             WorkerStatistics statistics) {
         this.pool = pool;
+        this.failureLog = pool.failureLog();
         this.name = name;
         this.processor = processor;
         this.replies = replies;
@@ -79,7 +85,7 @@ final class TaskRunner {
         }
         catch (Throwable ex) {
             this.statistics.failed();
-            logger.error("Task {} failed on {}", task.taskId(), this.name, ex);
+            logFailure(task, ex);
             if (wantsReply) {
                 this.replies.failed(task, ex);
             }
@@ -93,6 +99,16 @@ final class TaskRunner {
             this.replies.completed(task, result);
         }
         return true;
+    }
+
+    private void logFailure(DecodedTask task, Throwable ex) {
+        long left = this.failureLog.admit();
+        if (left < 0) {
+            return;
+        }
+        String more = (left > 0) ? " (" + left + " earlier failure(s) were not logged each, at most "
+                + FAILURES_PER_SECOND + " a second are)" : "";
+        logger.error("Task {} failed on {}{}", task.taskId(), this.name, more, ex);
     }
 
     /** Counts and logs (rate-limited) a message or task that could not be run. */

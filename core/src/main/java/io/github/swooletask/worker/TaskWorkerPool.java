@@ -69,6 +69,8 @@ public final class TaskWorkerPool {
 
     private final AtomicLong replaced = new AtomicLong();
 
+    private final LogRateLimit failureLog = new LogRateLimit(TaskRunner.FAILURES_PER_SECOND);
+
     /** The wait before a dead worker's first replacement; doubles with each death in a row (tests set it). */
     long firstReplacementDelayMillis = 100;
 
@@ -294,6 +296,11 @@ public final class TaskWorkerPool {
             this.replacer = scheduler;
         }
         return scheduler;
+    }
+
+    /** The limit on failed-task log lines every worker of this pool shares. */
+    LogRateLimit failureLog() {
+        return this.failureLog;
     }
 
     /** How many worker threads were replaced after dying of an unexpected error. */

@@ -20,6 +20,7 @@ import io.github.swooletask.spring.retry.RetryWait;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
+import io.github.swooletask.worker.LogRateLimit;
 import io.github.swooletask.worker.TaskProcessor;
 
 /**
@@ -46,6 +47,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
     private final @Nullable TaskRecoverer recoverer;
 
     private final TaskExecutionListener[] listeners;
+
+    /** Retry warnings: at most 10 a second, the rest counted. */
+    private final LogRateLimit retryLog = new LogRateLimit(10);
 
     private @Nullable TaskObservations observations;
 
@@ -110,8 +114,12 @@ public class TaskHandlerInvoker implements TaskProcessor {
                     }
                     long delay = retries.nextDelayMillis(ex);
                     if (delay != RetrySchedule.STOP) {
-                        logger.warn("@TaskHandler {} failed on task {} (attempt {}), retrying in {} ms: {}",
-                                handler.displayName(), task.taskId(), attempt, delay, ex.toString());
+                        long left = this.retryLog.admit();
+                        if (left >= 0) {
+                            logger.warn("@TaskHandler {} failed on task {} (attempt {}), retrying in {} ms: {}{}",
+                                    handler.displayName(), task.taskId(), attempt, delay, ex.toString(),
+                                    (left > 0) ? " (" + left + " earlier retries were not logged each)" : "");
+                        }
                         if (this.retryWait.await(delay)) {
                             continue;
                         }

@@ -19,8 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.github.swooletask.spring.FailedTask;
 import io.github.swooletask.spring.TaskHandler;
@@ -48,6 +51,7 @@ import static org.awaitility.Awaitility.await;
  * Tasks with the same id failing together each keep their own dead letter, and a handler overflowing its stack
  * fails its task without killing the worker.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RetryAndDeadLetterIntegrationTests {
 
     @TempDir
@@ -299,6 +303,30 @@ class RetryAndDeadLetterIntegrationTests {
         assertThat(files).singleElement().satisfies((file) -> assertThat(readString(file))
             .contains("attempts: 0\n", "ignored the interrupt")
             .endsWith("\n\ngiven up payload"));
+    }
+
+    @Test
+    void aFloodOfFailingTasksLogsABurstAndCountsTheRest(CapturedOutput output) {
+        Handlers handlers = new Handlers();
+        runner(handlers).withPropertyValues("swoole.task.retry.max-retries=0", "swoole.task.dead-letter.enabled=false")
+            .run((context) -> {
+                TaskTemplate tasks = context.getBean(TaskTemplate.class);
+                for (int i = 0; i < 300; i++) {
+                    tasks.dispatch("always", "flood " + i);
+                }
+                await().atMost(ReliabilitySupport.DEADLINE).until(() -> handlers.alwaysCalls.get() == 300);
+                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+                await().atMost(ReliabilitySupport.DEADLINE).until(() -> pool.statistics().failedCount() == 300);
+                // a failure in a later second is logged, with the count of those that were not
+                Thread.sleep(1100);
+                tasks.dispatch("always", "after the flood");
+                await().atMost(ReliabilitySupport.DEADLINE).until(() -> pool.statistics().failedCount() == 301);
+            });
+        long logged = output.getAll().lines().filter((line) -> line.contains("ERROR") && line.contains(" failed on "))
+            .count();
+        // ten a second with their stack trace: 300 failures in a few seconds log far fewer than 300 lines
+        assertThat(logged).isPositive().isLessThan(150);
+        assertThat(output.getAll()).contains("earlier failure(s) were not logged each");
     }
 
     @Test
