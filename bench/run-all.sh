@@ -7,6 +7,8 @@
 #        RAISED_MSGMNB=67108864 bench/run-all.sh also mode 3 / 16 B with kernel.msgmnb raised (needs root; the
 #                                                old value is put back when the case ends, also on failure)
 #        CASES="1 5" bench/run-all.sh            only some cases (numbers as printed)
+#        RUNS=5 CASES="10 11" bench/run-all.sh   the Redis Streams cases (each run starts and stops its own
+#                                                redis-server; REDIS=HOST:PORT uses that server instead)
 # Builds the project first (mvn -B -q install -DskipTests from the root) if the jar is missing.
 # Logs: bench/target/run-all/<time>/case<N>.run<M>.txt
 set -euo pipefail
@@ -31,6 +33,8 @@ cases=(
     "--mode 3 --payload 16 --workers 2 --tasks 1000000 --external-producer php"
     "--mode 3 --payload 65536 --workers 2 --tasks 20000 --baseline all"
     "--mode 3 --payload 65536 --workers 2 --tasks 20000 --baseline executor --tmpdir /dev/shm"
+    "--transport redis-streams --mode 3 --payload 16 --workers 2 --tasks 100000 --baseline redis-all"
+    "--transport redis-streams --mode 3 --payload 16 --workers 2 --tasks 100000 --baseline redis-all --batching off"
 )
 labels=(
     "mode 3, 16 B"
@@ -42,6 +46,8 @@ labels=(
     "mode 3, 16 B, external PHP producer"
     "mode 3, 64 KiB (spilled to files)"
     "mode 3, 64 KiB, spill files on tmpfs (/dev/shm)"
+    "Redis Streams (own redis-server), 16 B, vs Spring Data Redis container and raw Lettuce"
+    "Redis Streams (own redis-server), 16 B, batching off (one task per entry, as the baselines)"
 )
 if [ -n "${RAISED_MSGMNB:-}" ]; then
     cases+=("--mode 3 --payload 16 --workers 2 --tasks 1000000 --baseline all")
@@ -79,8 +85,12 @@ for n in $selected; do
         if [ -n "$raised" ]; then
             sysctl -q -w kernel.msgmnb="$raised"
         fi
+        extra=""
+        if [ -n "${REDIS:-}" ] && [[ "$args" == *"--transport redis-streams"* ]]; then
+            extra="--redis $REDIS"
+        fi
         # shellcheck disable=SC2086
-        if ! java -jar "$jar" $args | tee "$logs/case$n.run$r.txt"; then
+        if ! java -jar "$jar" $args $extra | tee "$logs/case$n.run$r.txt"; then
             failed="$failed case$n.run$r"
         fi
         restore_msgmnb

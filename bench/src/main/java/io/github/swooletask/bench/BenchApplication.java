@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import io.github.swooletask.sysv.KernelLimits;
@@ -17,10 +18,11 @@ import io.github.swooletask.sysv.MessageQueueException;
 
 /**
  * The swoole-task throughput benchmark: {@code java -jar swoole-task-bench.jar --mode 3 --payload 16 --workers 2
- * --tasks 1000000 [--baseline all] [--external-producer php|c]}. Dispatches through the real starter, optionally
- * runs the C and executor baselines in the same invocation, prints a table and, as its last line,
- * {@code tasks_per_s=<integer>} of the swoole-task run. Removes every queue, socket and spill file it made, also when
- * a run fails. Options: {@link BenchOptions#USAGE}.
+ * --tasks 1000000 [--baseline all] [--external-producer php|c] [--transport redis-streams --baseline redis-all]}.
+ * Dispatches through the real starter, optionally runs the C, executor, Spring Data Redis and raw Lettuce baselines
+ * in the same invocation, prints a table and, as its last line, {@code tasks_per_s=<integer>} of the swoole-task run.
+ * Removes every queue, socket, spill file and Redis key it made and stops the redis-server it started, also when a
+ * run fails. Options: {@link BenchOptions#USAGE}.
  */
 public final class BenchApplication {
 
@@ -79,11 +81,26 @@ public final class BenchApplication {
                     + " only a queue it creates: choose another --key or remove it (ipcrm -Q 0x%08x)", key, key));
         }
         Integer ownedKey = key;
-        Thread cleanup = new Thread(() -> cleanUp(ownedKey, workDir), "bench-cleanup");
+        // every key of a Redis run starts with this: the run's streams, and what the transport adds to them
+        String prefix = String.format("stbench-%d-%06x", ProcessHandle.current().pid(),
+                ThreadLocalRandom.current().nextInt(0x1000000));
+        AtomicReference<RedisServer> redisRef = new AtomicReference<>();
+        Thread cleanup = new Thread(() -> cleanUp(ownedKey, workDir, redisRef, prefix), "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             ExternalPrograms programs = new ExternalPrograms(workDir);
             programs.preflight(options);
+            RedisServer redis = null;
+            if (options.redisStreams()) {
+                if (options.redisHost() != null) {
+                    redis = RedisServer.external(options.redisHost(), options.redisPort());
+                }
+                else {
+                    RedisServer.requireRedisServer();
+                    redis = RedisServer.start(workDir);
+                }
+                redisRef.set(redis);
+            }
             KernelLimits limits = KernelLimits.read();
             out.printf("# swoole-task bench: nproc=%d, os=%s %s, java=%s, kernel.msgmnb=%d, kernel.msgmax=%d%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
@@ -93,13 +110,17 @@ public final class BenchApplication {
                     options.mode(), options.payload(), options.workers(), options.producers(), options.tasks(),
                     options.warmup(), (options.batching() == null) ? "default" : (options.batching() ? "on" : "off"),
                     workDir,
-                    (key != null) ? String.format(" key=0x%08x", key) : " key=private",
+                    (key != null) ? String.format(" key=0x%08x", key) : options.redisStreams() ? "" : " key=private",
                     (options.externalProducer() != null) ? " external-producer=" + options.externalProducer() : "");
+            if (redis != null) {
+                out.printf("# transport=redis-streams redis=%s streams=%s:{swoole,spring-data,raw}%n",
+                        redis.describe(), prefix);
+            }
             out.flush();
 
             List<RunResult> results = new ArrayList<>();
             List<String> ratios = new ArrayList<>();
-            RunResult swoole = SwooleRun.run(options, key, workDir, programs, out);
+            RunResult swoole = SwooleRun.run(options, key, workDir, programs, redis, prefix + ":swoole", out);
             results.add(swoole);
             if (swoole.handled() != swoole.dispatched()) {
                 throw new IllegalStateException("swoole-task handled " + swoole.handled() + " tasks but "
@@ -126,6 +147,19 @@ public final class BenchApplication {
                                     ? "Java mode 1 vs C msgqueue mode 3" : "same mode, same queue limits"));
                 }
             }
+            if (options.baselineSpringData()) {
+                RunResult springData = SpringDataBaseline.run(options, redis, prefix + ":spring-data");
+                results.add(springData);
+                ratios.add(String.format("ratio swoole/spring-data = %.3f (Spring Data Redis"
+                        + " StreamMessageListenerContainer, same server)", swoole.tasksPerSecond()
+                        / springData.tasksPerSecond()));
+            }
+            if (options.baselineRaw()) {
+                RunResult raw = RawRedisBaseline.run(options, redis, prefix + ":raw");
+                results.add(raw);
+                ratios.add(String.format("ratio swoole/raw = %.3f (plain Lettuce, one entry per task, same server)",
+                        swoole.tasksPerSecond() / raw.tasksPerSecond()));
+            }
             if (options.baselineExecutor()) {
                 RunResult executor = ExecutorBaseline.run(options);
                 results.add(executor);
@@ -150,7 +184,7 @@ public final class BenchApplication {
             return new Report(swoole, List.copyOf(results), List.copyOf(ratios));
         }
         finally {
-            cleanUp(key, workDir);
+            cleanUp(key, workDir, redisRef, prefix);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             }
@@ -160,7 +194,18 @@ public final class BenchApplication {
         }
     }
 
-    private static void cleanUp(Integer key, Path workDir) {
+    private static void cleanUp(Integer key, Path workDir, AtomicReference<RedisServer> redisRef, String prefix) {
+        RedisServer redis = redisRef.getAndSet(null);
+        if (redis != null) {
+            try {
+                redis.deleteKeys(prefix);
+            }
+            catch (Throwable ex) {
+                System.err.println("could not delete the keys " + prefix + "* on Redis at " + redis.host() + ":"
+                        + redis.port() + ": " + ex);
+            }
+            redis.close();
+        }
         try {
             ChildProcess.destroyAll();
         }

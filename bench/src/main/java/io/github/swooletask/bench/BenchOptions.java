@@ -20,10 +20,22 @@ import java.util.Locale;
  * @param batching {@code swoole.task.batching.enabled} to set, or null for the starter's default
  * @param tmpdir where the run's private directory (spill files, socket) is made, or null for java.io.tmpdir
  * @param backlog with an external producer: post every task before the workers start, then time the drain
+ * @param transport {@code local} (System V queue or Unix socket, as the mode says) or {@code redis-streams}
+ * @param redisHost with redis-streams: the server to use, or null to start a redis-server of the bench's own
+ * @param redisPort the port of {@code redisHost}
+ * @param baselineSpringData whether to run the Spring Data Redis StreamMessageListenerContainer baseline
+ * @param baselineRaw whether to run the plain Lettuce XADD / XREADGROUP + XACK baseline
  */
 public record BenchOptions(int mode, int payload, int workers, long tasks, int producers, Integer key,
         boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup, Boolean batching,
-        Path tmpdir, boolean backlog) {
+        Path tmpdir, boolean backlog, String transport, String redisHost, int redisPort, boolean baselineSpringData,
+        boolean baselineRaw) {
+
+    /** {@code --transport local}. */
+    public static final String LOCAL = "local";
+
+    /** {@code --transport redis-streams}. */
+    public static final String REDIS_STREAMS = "redis-streams";
 
     /** Largest payload accepted: 64 KiB. */
     public static final int MAX_PAYLOAD = 64 * 1024;
@@ -39,7 +51,9 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
               --tasks N                timed tasks (default 1000000)
               --producers N            dispatching threads (default 1)
               --key KEY                System V key, decimal or 0x-hex (default: a private queue)
-              --baseline none|c|executor|all   baselines to run in the same invocation (default none)
+              --baseline none|c|executor|all   baselines to run in the same invocation (default none); with
+                                       --transport redis-streams: none|spring-data|raw|redis-all|executor|all
+                                       (all = spring-data, raw and executor)
               --external-producer php|c        post the tasks from another process instead of Java
               --warmup N               untimed tasks first (default 10% of --tasks)
               --batching on|off        set swoole.task.batching.enabled (default: the starter's default);
@@ -48,6 +62,10 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                                        (spill files) and holds the mode 1 socket (default: java.io.tmpdir)
               --backlog                with --external-producer: queue every task before the workers start, then
                                        time how long they take to drain the backlog (raise kernel.msgmnb first)
+              --transport local|redis-streams  swoole.task.transport (default local); redis-streams: tasks are
+                                       entries of a Redis stream (mode 2 directed, 3 competing workers)
+              --redis HOST:PORT        with redis-streams: use this server (default: start a redis-server of the
+                                       bench's own on a free loopback port, stopped at the end)
             """;
 
     /** Parses the arguments; throws {@link IllegalArgumentException} with a message for the user. */
@@ -64,6 +82,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         Boolean batching = null;
         Path tmpdir = null;
         boolean backlog = false;
+        String transport = LOCAL;
+        String redis = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--backlog")) {
                 backlog = true;
@@ -96,6 +116,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                 case "--external-producer" -> external = value.toLowerCase(Locale.ROOT);
                 case "--warmup" -> warmup = number(name, value, 0, Integer.MAX_VALUE);
                 case "--tmpdir" -> tmpdir = Path.of(value);
+                case "--transport" -> transport = value.toLowerCase(Locale.ROOT);
+                case "--redis" -> redis = value;
                 case "--batching" -> batching = switch (value.toLowerCase(Locale.ROOT)) {
                     case "on", "true" -> Boolean.TRUE;
                     case "off", "false" -> Boolean.FALSE;
@@ -104,15 +126,59 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                 default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
             }
         }
-        boolean c;
-        boolean executor;
+        if (!transport.equals(LOCAL) && !transport.equals(REDIS_STREAMS)) {
+            throw new IllegalArgumentException("--transport must be local or redis-streams, was " + transport);
+        }
+        boolean onRedis = transport.equals(REDIS_STREAMS);
+        boolean c = false;
+        boolean executor = false;
+        boolean springData = false;
+        boolean raw = false;
         switch (baseline) {
-            case "none" -> { c = false; executor = false; }
-            case "c" -> { c = true; executor = false; }
-            case "executor" -> { c = false; executor = true; }
-            case "all" -> { c = true; executor = true; }
-            default -> throw new IllegalArgumentException("--baseline must be none, c, executor or all, was "
-                    + baseline);
+            case "none" -> { }
+            case "c" -> c = true;
+            case "executor" -> executor = true;
+            case "all" -> {
+                c = !onRedis;
+                executor = true;
+                springData = onRedis;
+                raw = onRedis;
+            }
+            case "spring-data" -> springData = true;
+            case "raw" -> raw = true;
+            case "redis-all" -> {
+                springData = true;
+                raw = true;
+            }
+            default -> throw new IllegalArgumentException("--baseline must be none, c, executor, all, spring-data,"
+                    + " raw or redis-all, was " + baseline);
+        }
+        if (onRedis) {
+            if (c) {
+                throw new IllegalArgumentException("--baseline c measures a System V queue: with --transport"
+                        + " redis-streams use spring-data, raw, redis-all, executor or all");
+            }
+            if (external != null || key != null) {
+                throw new IllegalArgumentException("--external-producer and --key are for --transport local");
+            }
+        }
+        else {
+            if (springData || raw) {
+                throw new IllegalArgumentException("--baseline " + baseline + " needs --transport redis-streams");
+            }
+            if (redis != null) {
+                throw new IllegalArgumentException("--redis needs --transport redis-streams");
+            }
+        }
+        String redisHost = null;
+        int redisPort = -1;
+        if (redis != null) {
+            int colon = redis.lastIndexOf(':');
+            if (colon <= 0 || colon == redis.length() - 1) {
+                throw new IllegalArgumentException("--redis must be HOST:PORT, was '" + redis + "'");
+            }
+            redisHost = redis.substring(0, colon);
+            redisPort = (int) number("--redis port", redis.substring(colon + 1), 1, 65535);
         }
         if (external != null) {
             if (!external.equals("php") && !external.equals("c")) {
@@ -134,7 +200,12 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         }
         long warm = backlog ? 0 : (warmup != null) ? warmup : tasks / 10;
         return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm, batching,
-                tmpdir, backlog);
+                tmpdir, backlog, transport, redisHost, redisPort, springData, raw);
+    }
+
+    /** Whether tasks travel over Redis Streams. */
+    public boolean redisStreams() {
+        return REDIS_STREAMS.equals(this.transport);
     }
 
     /** Whether payloads of this size travel in spill files. */

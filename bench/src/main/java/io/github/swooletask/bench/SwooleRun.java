@@ -29,20 +29,33 @@ final class SwooleRun {
     /** A run fails when no task was handled for this long. */
     static final long STALL_SECONDS = 60;
 
+    /** Boot's Redis connection, which the Redis Streams transport needs. */
+    private static final String REDIS_AUTO_CONFIGURATION =
+            "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration";
+
+    /** Boot's Redis auto-configurations nothing in the bench uses. */
+    private static final List<String> REDIS_EXTRAS = List.of(
+            "org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
+            "org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration");
+
     private SwooleRun() {
     }
 
-    static RunResult run(BenchOptions options, Integer key, Path workDir, ExternalPrograms programs, PrintStream out)
-            throws Exception {
+    /**
+     * @param redis with {@code --transport redis-streams}: the server (else null)
+     * @param stream with redis-streams: the run's own stream, {@code swoole.task.redis.stream} (else null)
+     */
+    static RunResult run(BenchOptions options, Integer key, Path workDir, ExternalPrograms programs,
+            RedisServer redis, String stream, PrintStream out) throws Exception {
         TaskCounter counter = new TaskCounter();
-        long msgmnb = (options.mode() == 1) ? -1 : KernelLimits.read().msgmnb();
+        long msgmnb = (options.mode() == 1 || options.redisStreams()) ? -1 : KernelLimits.read().msgmnb();
         RunResult result;
         long handled;
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(BenchConfiguration.class)
             .web(WebApplicationType.NONE)
             .bannerMode(Banner.Mode.OFF)
             .logStartupInfo(false)
-            .properties(properties(options, key, workDir))
+            .properties(properties(options, key, workDir, redis, stream))
             .initializers((ctx) -> ctx.getBeanFactory().registerSingleton("taskCounter", counter))
             .run()) {
             if (options.externalProducer() == null) {
@@ -65,8 +78,23 @@ final class SwooleRun {
     }
 
     /** The properties as an application.properties file would give them: all values are strings. */
-    static Map<String, Object> properties(BenchOptions options, Integer key, Path workDir) {
+    static Map<String, Object> properties(BenchOptions options, Integer key, Path workDir, RedisServer redis,
+            String stream) {
         Map<String, Object> properties = new LinkedHashMap<>();
+        if (options.redisStreams()) {
+            properties.put("swoole.task.transport", "redis-streams");
+            properties.put("spring.data.redis.host", redis.host());
+            properties.put("spring.data.redis.port", Integer.toString(redis.port()));
+            properties.put("swoole.task.redis.stream", stream);
+            properties.put("swoole.task.redis.group", "swoole-task");
+            // what the starter's transport does not use: Boot's reactive template and Redis repositories
+            properties.put("spring.autoconfigure.exclude", String.join(",", REDIS_EXTRAS));
+        }
+        else {
+            // spring-boot-starter-data-redis is on the class path for the Redis runs: keep it out of local runs
+            properties.put("spring.autoconfigure.exclude", String.join(",", REDIS_EXTRAS) + ","
+                    + REDIS_AUTO_CONFIGURATION);
+        }
         properties.put("swoole.task.ipc-mode", Integer.toString(options.mode()));
         properties.put("swoole.task.worker-num", Integer.toString(options.workers()));
         if (key != null) {
@@ -110,11 +138,13 @@ final class SwooleRun {
         counter.awaitPhase(STALL_SECONDS, "swoole-task");
         double seconds = (counter.lastNanos() - timed.startNanos()) / 1e9;
         long messages = pool.statistics().receivedCount() - messagesBefore;
-        return new RunResult("swoole-task (Java)", Integer.toString(options.mode()), options.payload(),
-                options.workers(), Integer.toString(options.producers()), options.tasks(), seconds,
+        boolean redis = options.redisStreams();
+        return new RunResult(redis ? "swoole-task (redis)" : "swoole-task (Java)", Integer.toString(options.mode()),
+                options.payload(), options.workers(), Integer.toString(options.producers()), options.tasks(), seconds,
                 options.tasks() / seconds, msgmnb, warm.dispatched() + timed.dispatched(), -1,
-                String.format("first dispatch to last task handled; %d messages carried the %d tasks (%.2f tasks per"
-                        + " message)", messages, options.tasks(), (double) options.tasks() / Math.max(1, messages)));
+                String.format("first dispatch to last task handled; %d %s carried the %d tasks (%.2f tasks per"
+                        + " message)", messages, redis ? "stream entries" : "messages", options.tasks(),
+                        (double) options.tasks() / Math.max(1, messages)));
     }
 
     private static RunResult drainExternal(BenchOptions options, Integer key, ExternalPrograms programs,

@@ -1,0 +1,65 @@
+package io.github.swooletask.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A quick {@code --transport redis-streams} run with both Redis baselines, on a redis-server the bench starts and
+ * stops itself: every row handled each task once, the last line is {@code tasks_per_s=<integer>}, the ratios are
+ * printed, and no redis-server is left running. Skipped where redis-server is not installed. No timing asserted.
+ */
+@EnabledOnOs(OS.LINUX)
+class BenchRedisSmokeTest {
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void redisStreamsRunWithBothBaselinesHandlesEveryTask() throws Exception {
+        assumeTrue(installed(), "redis-server is not installed");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BenchApplication.Report report;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            report = BenchApplication.run(new String[] { "--transport", "redis-streams", "--tasks", "1000",
+                "--mode", "3", "--payload", "16", "--workers", "2", "--baseline", "redis-all" }, out);
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        List<String> lines = text.lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("tasks_per_s=\\d+"), "last line: " + last + "\n" + text);
+        assertEquals(Math.round(report.swoole().tasksPerSecond()), Long.parseLong(last.substring("tasks_per_s=".length())), text);
+
+        assertEquals(3, report.results().size(), text);
+        for (RunResult result : report.results()) {
+            assertEquals(1000, result.tasks(), text);
+            assertEquals(1000 + 100, result.dispatched(), result.name() + ": warm-up (10%) plus timed tasks");
+            assertEquals(result.dispatched(), result.handled(), result.name() + "\n" + text);
+        }
+        assertTrue(text.contains("ratio swoole/spring-data = "), text);
+        assertTrue(text.contains("ratio swoole/raw = "), text);
+        boolean serverLeft = ProcessHandle.current().descendants()
+            .anyMatch((process) -> process.isAlive() && process.info().command().orElse("").endsWith("redis-server"));
+        assertTrue(!serverLeft, "the bench's redis-server still runs");
+    }
+
+    private static boolean installed() {
+        try {
+            Process process = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
+        }
+        catch (Exception ex) {
+            return false;
+        }
+    }
+}
