@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.swooletask.log.LogSafe;
+
 /**
  * Spill files: payloads too large for one message travel in a file in {@code tmpdir}. Writing makes a
  * {@code swoole.task*} file with mode 0600; reading accepts only a regular, singly linked {@code swoole.task*} file
@@ -213,8 +215,7 @@ public final class SpillFiles {
     }
 
     private static String printable(String text) {
-        String cut = (text.length() > 160) ? text.substring(0, 160) + "..." : text;
-        return "'" + cut.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+        return "'" + LogSafe.escape(text, 160) + "'";
     }
 
     private static Object ownUid() {
