@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import io.github.swooletask.log.LogSafe;
+
 /** Byte keys and field names of the streams, and the parsing of Redis's untyped replies. */
 final class RedisKeys {
 
@@ -56,10 +58,9 @@ final class RedisKeys {
         return names.toString();
     }
 
-    /** Text with control characters replaced, cut to 80 characters, for logs. */
+    /** Text from Redis for a log line: non-printable characters escaped ({@link LogSafe}), cut to 80 characters. */
     static String printable(String text) {
-        String cut = (text.length() > 80) ? text.substring(0, 80) + "..." : text;
-        return cut.replaceAll("\\p{Cntrl}", "?");
+        return LogSafe.escape(text, 80);
     }
 
     /** An {@code XINFO} entry (a flat list of name, value, name, value, ...) as a map of names to plain values. */

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.concurrent.BackoffIdleStrategy;
 import io.github.swooletask.concurrent.IdleStrategy;
+import io.github.swooletask.log.LogSafe;
 import io.github.swooletask.transport.ResultChannel;
 
 /**
@@ -126,7 +127,7 @@ final class RedisResultChannel implements ResultChannel {
         byte[] payload = RedisKeys.field(message.getBody(), PAYLOAD);
         if (task == null || tag == null || flags == null || payload == null || task.length != 4 || tag.length != 4
                 || flags.length != 4) {
-            logger.warn("Dropped a malformed result entry {} (fields: {})", message.getId(),
+            logger.warn("Dropped a malformed result entry {} (fields: {})", RedisKeys.printable(message.getId()),
                     RedisKeys.fieldNames(message.getBody()));
             return;
         }
@@ -134,7 +135,8 @@ final class RedisResultChannel implements ResultChannel {
             listener.result(number(task), number(tag), number(flags), payload);
         }
         catch (RuntimeException ex) {
-            logger.warn("The result listener failed on result {}: {}", message.getId(), ex.toString());
+            logger.warn("The result listener failed on result {}: {}", RedisKeys.printable(message.getId()),
+                    LogSafe.escape(ex.toString()));
         }
     }
 

@@ -21,6 +21,7 @@ import io.lettuce.core.models.stream.PendingMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.swooletask.log.LogSafe;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -272,8 +273,8 @@ public final class RedisStreamsTransport implements TaskTransport {
         fields.put(RedisKeys.bytes("reason"), RedisKeys.bytes(reason));
         fields.put(RedisKeys.bytes("time"), RedisKeys.bytes(Instant.now().toString()));
         deadLetter(fields);
-        logger.warn("Entry {} of stream {} went to the dead-letter stream {}: {}", message.getId(),
-                RedisKeys.text(from), this.settings.deadLetterStream(), reason);
+        logger.warn("Entry {} of stream {} went to the dead-letter stream {}: {}", RedisKeys.printable(message.getId()),
+                RedisKeys.printable(RedisKeys.text(from)), this.settings.deadLetterStream(), LogSafe.escape(reason));
     }
 
     /** Appends an entry with these fields to the dead-letter stream. */

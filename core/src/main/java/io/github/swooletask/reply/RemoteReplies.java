@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.swooletask.log.LogSafe;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.ReplyRefusedException;
 import io.github.swooletask.transport.ReplyTarget;
@@ -170,8 +171,8 @@ public final class RemoteReplies implements ReplySink {
         long now = System.nanoTime();
         if (now - this.lastLog > LOG_INTERVAL_NANOS) {
             this.lastLog = now;
-            logger.warn("The reply to task {} was dropped: {} ({} replies dropped so far)", task.taskId(), why,
-                    this.statistics.undeliverableCount());
+            logger.warn("The reply to task {} was dropped: {} ({} replies dropped so far)", task.taskId(),
+                    LogSafe.escape(why), this.statistics.undeliverableCount());
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.swooletask.worker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.swooletask.log.LogRateLimit;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.TaskFlags;
@@ -102,7 +103,7 @@ final class TaskRunner {
     }
 
     private void logFailure(DecodedTask task, Throwable ex) {
-        long left = this.failureLog.admit();
+        long left = this.failureLog.permit();
         if (left < 0) {
             return;
         }

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.swooletask.log.LogRateLimit;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.SpillFiles;
@@ -69,7 +70,7 @@ public final class TaskWorkerPool {
 
     private final AtomicLong replaced = new AtomicLong();
 
-    private final LogRateLimit failureLog = new LogRateLimit(TaskRunner.FAILURES_PER_SECOND);
+    private final LogRateLimit failureLog = new LogRateLimit(TaskRunner.FAILURES_PER_SECOND, Duration.ofSeconds(1));
 
     /** The wait before a dead worker's first replacement; doubles with each death in a row (tests set it). */
     long firstReplacementDelayMillis = 100;

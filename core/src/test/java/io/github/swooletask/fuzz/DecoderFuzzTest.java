@@ -13,12 +13,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.swooletask.php.PhpCollisions;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameDecoder;
+import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
+import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,6 +100,27 @@ class DecoderFuzzTest {
                 RejectReason.UNKNOWN_TYPE, RejectReason.BAD_FLAGS, RejectReason.SPILL_PATH, RejectReason.SPILL_MISSING,
                 RejectReason.SPILL_SIZE, RejectReason.OVERSIZE, RejectReason.BAD_FRAME, RejectReason.BAD_PAYLOAD));
         assertThat(processed).isGreaterThan(DIRECT_MESSAGES / 20);
+        this.targets.assertNothingOutsideWasTouched();
+    }
+
+    @Test
+    void hostilePhpArraysInSpillFilesAreDecodedInProportionToTheirSizeOrRefused() throws Exception {
+        SpillFiles spill = new SpillFiles(this.tmp, 16 << 20);
+        FrameDecoder decoder = new FrameDecoder(spill);
+        FrameEncoder encoder = new FrameEncoder(spill);
+        ByteBuffer frame = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1).frame();
+        DecodedTask task = new DecodedTask();
+        // 200,000 keys of one Java hash code, Long and String mixed: 6.5 MB that once held a worker for minutes
+        int length = encoder.encode(frame, OutgoingTask.of(TaskFlags.SERIALIZE, PhpCollisions.mixedCollisions(200_000)),
+                1, 0, 0);
+        Outcome collisions = Outcome.classify(decoder, frame, length, task);
+        assertThat(collisions.processed).isEqualTo(1);
+        assertThat(collisions.rejections()).isZero();
+        // a million entries, 11 MB: refused at its header as bad-payload instead of filling the heap
+        length = encoder.encode(frame, OutgoingTask.of(TaskFlags.SERIALIZE, PhpCollisions.largeMap(1_000_000)), 2, 0, 0);
+        Outcome large = Outcome.classify(decoder, frame, length, task);
+        assertThat(large.processed).isZero();
+        assertThat(large.rejected).containsOnlyKeys(RejectReason.BAD_PAYLOAD);
         this.targets.assertNothingOutsideWasTouched();
     }
 }

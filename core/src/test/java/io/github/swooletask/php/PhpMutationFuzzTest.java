@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,11 +15,14 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Mutates valid encodings at random (fixed seed) and checks that decoding either succeeds or fails
- * with a {@link PhpSerializeException}, never with anything else.
+ * with a {@link PhpSerializeException}, never with anything else; and that hostile arrays (keys
+ * made to share a hash code, a million entries) cost work in proportion to their size or are
+ * refused at their header.
  */
 class PhpMutationFuzzTest {
 
@@ -47,6 +51,8 @@ class PhpMutationFuzzTest {
         }) {
             seeds.add(raw.getBytes(StandardCharsets.ISO_8859_1));
         }
+        // keys that share one Java hash code, Long and String mixed
+        seeds.add(PhpCollisions.mixedCollisions(40));
         return seeds;
     }
 
@@ -140,5 +146,72 @@ class PhpMutationFuzzTest {
         // make sure the mutations exercise both outcomes
         assertThat(decoded).isGreaterThan(1_000);
         assertThat(rejected).isGreaterThan(10_000);
+    }
+
+    @Test
+    void keysMadeToShareOneHashCodeCostAFewProbesEach() {
+        int n = 200_000;
+        byte[] data = PhpCollisions.mixedCollisions(n);
+        int hash = PhpCollisions.mixedCollisionKey(0, n).hashCode();
+        for (int i : new int[] {1, 2, 3, n / 2, n - 2, n - 1}) {
+            assertThat(PhpCollisions.mixedCollisionKey(i, n).hashCode()).as("the input is hostile").isEqualTo(hash);
+        }
+        Object value = PhpUnserializer.read(data);
+        // a HashMap (LinkedHashMap included) scans a whole bin on each insert of these keys: quadratic
+        assertThat(value).isInstanceOf(Map.class).isNotInstanceOf(HashMap.class);
+        Map<?, ?> map = (Map<?, ?>) value;
+        assertThat(map).hasSize(n);
+        // the probe count of building the map, before any lookup of this test adds to it
+        long probes = ((PhpArrayMap) map).probes();
+        assertThat(probes).as("table slots looked at while decoding %d keys", n).isLessThan(3L * n);
+        int index = 0;
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            assertThat(entry.getKey()).isEqualTo(PhpCollisions.mixedCollisionKey(index, n));
+            assertThat(entry.getValue()).isEqualTo((long) index);
+            index++;
+        }
+        assertThat(map.get(PhpCollisions.mixedCollisionKey(12_345, n))).isEqualTo(12_345L);
+        assertThat(map.get(PhpCollisions.mixedCollisionKey(12_346, n))).isEqualTo(12_346L);
+    }
+
+    @Test
+    void stringKeysMadeToShareOneHashCodeDecodeToo() {
+        int n = 1 << 16;
+        StringBuilder text = new StringBuilder("a:" + n + ":{");
+        for (int i = 0; i < n; i++) {
+            text.append("s:32:\"").append(PhpCollisions.collidingString(i, 16)).append("\";b:1;");
+        }
+        Map<?, ?> map = (Map<?, ?>) PhpUnserializer.read(text.append('}').toString().getBytes(StandardCharsets.US_ASCII));
+        assertThat(map).hasSize(n);
+        assertThat(((PhpArrayMap) map).probes()).isLessThan(3L * n);
+        assertThat(map.keySet().iterator().next()).isEqualTo(PhpCollisions.collidingString(0, 16));
+    }
+
+    @Test
+    void aMillionEntryArrayIsRefusedAtItsHeader() {
+        byte[] data = PhpCollisions.largeMap(1_000_000);
+        assertThat(data.length).isGreaterThan(10_000_000);
+        assertThatThrownBy(() -> PhpUnserializer.read(data)).isInstanceOf(PhpSerializeException.class)
+                .hasMessageContaining("too many elements: array declares 1000000 entries, limit is 250000")
+                .satisfies((ex) -> assertThat(((PhpSerializeException) ex).offset()).isZero());
+        // the largest array the default limit takes decodes
+        assertThat((Map<?, ?>) PhpUnserializer.read(PhpCollisions.largeMap(PhpUnserializer.DEFAULT_MAX_ELEMENTS)))
+                .hasSize(PhpUnserializer.DEFAULT_MAX_ELEMENTS);
+    }
+
+    @Test
+    void elementsOfNestedArraysCountTowardsOneLimit() {
+        // 3 arrays of 100,000 entries each: each fits, together they are over 250,000
+        StringBuilder text = new StringBuilder("a:3:{");
+        for (int a = 0; a < 3; a++) {
+            text.append("i:").append(a).append(";a:100000:{");
+            for (int i = 0; i < 100_000; i++) {
+                text.append("i:").append(i).append(";N;");
+            }
+            text.append('}');
+        }
+        byte[] data = text.append('}').toString().getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> PhpUnserializer.read(data)).isInstanceOf(PhpSerializeException.class)
+                .hasMessageContaining("too many elements");
     }
 }

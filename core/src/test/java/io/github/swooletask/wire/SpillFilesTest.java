@@ -1,5 +1,6 @@
 package io.github.swooletask.wire;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,8 +10,10 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -261,9 +264,9 @@ class SpillFilesTest {
     }
 
     @Test
-    void unprintableBytesInARejectedPathAreMasked() throws Exception {
+    void unprintableBytesInARejectedPathAreEscaped() throws Exception {
         FrameRejectedException ex = rejected("relative\u001b[31m/swoole.task", 1);
-        assertThat(ex.getMessage()).doesNotContain("\u001b").contains("relative?[31m");
+        assertThat(ex.getMessage()).doesNotContain("\u001b").contains("relative\\e[31m");
     }
 
     @Test
@@ -354,5 +357,63 @@ class SpillFilesTest {
         decoder.decode(text, length, task);
         assertThat(task.payloadBytes()).containsExactly(payload);
         assertThat(namesIn(wide)).isEmpty();
+    }
+
+    @Test
+    void aSpillFileOfAnotherUserIsRejectedAndKeptUnlessThatUserIsTrusted() throws Exception {
+        assumeTrue(isRoot(), "only root can give a file to another user");
+        Path file = Files.write(this.tmp.resolve("swoole.taskForeign"), SECRET);
+        Files.setAttribute(file, "unix:uid", 12345);
+        FrameRejectedException ex = rejected(file.toString(), SECRET.length);
+        assertThat(ex.reason()).isEqualTo(RejectReason.SPILL_PATH);
+        assertThat(ex.getMessage()).contains("belongs to uid 12345").contains("swoole.task.trusted-producer-uids");
+        assertUntouched(file);
+        SpillFiles trusting = new SpillFiles(this.tmp, 1 << 20, List.of(12345, 777));
+        assertThat(trusting.trustedProducerUids()).containsExactly(777, 12345);
+        assertThat(trusting.readAndDelete(file.toString(), SECRET.length)).containsExactly(SECRET);
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void aFifoNamedLikeASpillFileIsRejectedWithoutBlocking() throws Exception {
+        Path fifo = this.tmp.resolve("swoole.taskFifo");
+        assumeTrue(mkfifo(fifo), "mkfifo is needed");
+        FrameRejectedException ex = rejected(fifo.toString(), 0);
+        assertThat(ex.reason()).isEqualTo(RejectReason.SPILL_PATH);
+        assertThat(ex.getMessage()).contains("is a FIFO");
+        assertThat(fifo).exists();
+    }
+
+    @Test
+    void aReplyFileIsSharedThroughItsDescriptorAndASwappedNameIsNot() throws Exception {
+        String path = this.spill.write(ByteBuffer.wrap(SECRET));
+        int gid = (Integer) Files.getAttribute(this.other, "unix:gid");
+        assertThat(this.spill.share(path, gid)).isTrue();
+        assertThat(Files.getPosixFilePermissions(Path.of(path))).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_READ);
+        // a symlink put at the name is not followed: the file it points to keeps its mode
+        Path target = secretOutside("target");
+        Files.setPosixFilePermissions(target, Set.of(PosixFilePermission.OWNER_READ));
+        Files.delete(Path.of(path));
+        Files.createSymbolicLink(Path.of(path), target);
+        assertThatThrownBy(() -> this.spill.share(path, gid)).isInstanceOf(SpillFiles.UncheckedSpillException.class);
+        assertThat(Files.getPosixFilePermissions(target)).containsExactly(PosixFilePermission.OWNER_READ);
+    }
+
+    static boolean isRoot() throws Exception {
+        return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    }
+
+    static boolean mkfifo(Path... fifos) throws Exception {
+        List<String> command = new ArrayList<>(List.of("mkfifo", "-m", "600"));
+        for (Path fifo : fifos) {
+            command.add(fifo.toString());
+        }
+        try {
+            return new ProcessBuilder(command).inheritIO().start().waitFor() == 0;
+        }
+        catch (IOException ex) {
+            return false;
+        }
     }
 }

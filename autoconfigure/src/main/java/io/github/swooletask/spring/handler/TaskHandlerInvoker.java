@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.handler;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -7,6 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.retry.RetryPolicy;
 
+import io.github.swooletask.log.LogRateLimit;
+import io.github.swooletask.log.LogSafe;
 import io.github.swooletask.spring.FailedTask;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskExecutionException;
@@ -20,7 +23,6 @@ import io.github.swooletask.spring.retry.RetryWait;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
-import io.github.swooletask.worker.LogRateLimit;
 import io.github.swooletask.worker.TaskProcessor;
 
 /**
@@ -49,7 +51,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
     private final TaskExecutionListener[] listeners;
 
     /** Retry warnings: at most 10 a second, the rest counted. */
-    private final LogRateLimit retryLog = new LogRateLimit(10);
+    private final LogRateLimit retryLog = new LogRateLimit(10, Duration.ofSeconds(1));
 
     private @Nullable TaskObservations observations;
 
@@ -114,10 +116,10 @@ public class TaskHandlerInvoker implements TaskProcessor {
                     }
                     long delay = retries.nextDelayMillis(ex);
                     if (delay != RetrySchedule.STOP) {
-                        long left = this.retryLog.admit();
+                        long left = this.retryLog.permit();
                         if (left >= 0) {
                             logger.warn("@TaskHandler {} failed on task {} (attempt {}), retrying in {} ms: {}{}",
-                                    handler.displayName(), task.taskId(), attempt, delay, ex.toString(),
+                                    handler.displayName(), task.taskId(), attempt, delay, LogSafe.escape(ex.toString()),
                                     (left > 0) ? " (" + left + " earlier retries were not logged each)" : "");
                         }
                         if (this.retryWait.await(delay)) {
