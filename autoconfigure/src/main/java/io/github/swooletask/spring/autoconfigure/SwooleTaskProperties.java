@@ -12,6 +12,7 @@ import org.springframework.util.unit.DataSize;
 
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.unix.UnixSocketTransport;
 import io.github.swooletask.wire.WireFormat;
 
 /**
@@ -87,6 +88,12 @@ public class SwooleTaskProperties {
 
     /** Bytes of tasks buffered in memory in ipc-mode 1 before producers block. */
     private DataSize socketBufferSize = DataSize.ofMegabytes(1);
+
+    /**
+     * Most connections served at a time in ipc-mode 1, each with its reader thread (this application's own senders
+     * included); one more is closed at once, with a warning at most every 10 seconds.
+     */
+    private int socketMaxConnections = UnixSocketTransport.DEFAULT_MAX_CONNECTIONS;
 
     /** Largest payload accepted, spilled ones included. */
     private DataSize maxPayloadSize = DataSize.ofMegabytes(16);
@@ -223,6 +230,14 @@ public class SwooleTaskProperties {
 
     public void setSocketBufferSize(DataSize socketBufferSize) {
         this.socketBufferSize = socketBufferSize;
+    }
+
+    public int getSocketMaxConnections() {
+        return this.socketMaxConnections;
+    }
+
+    public void setSocketMaxConnections(int socketMaxConnections) {
+        this.socketMaxConnections = socketMaxConnections;
     }
 
     public DataSize getMaxPayloadSize() {

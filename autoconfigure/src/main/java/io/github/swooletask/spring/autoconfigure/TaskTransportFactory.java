@@ -60,7 +60,7 @@ public final class TaskTransportFactory {
     /** Mode 1: listens on {@code socket-path} with {@code message-queue-perms}. */
     public UnixSocketTransport createUnixSocket() {
         return UnixSocketTransport.bindLater(this.properties.resolvedSocketPath(this.applicationName), this.properties.resolvedPerms(),
-                this.properties.getSocketBufferSize().toBytes());
+                this.properties.getSocketBufferSize().toBytes(), this.properties.getSocketMaxConnections());
     }
 
     /** Modes 2 and 3: the queue of {@code message-queue-key}, or a private one, with the startup checks. */
