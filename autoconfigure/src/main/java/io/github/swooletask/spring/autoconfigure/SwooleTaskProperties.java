@@ -86,6 +86,13 @@ public class SwooleTaskProperties {
      */
     private @Nullable Path socketPath;
 
+    /**
+     * Where this application keeps its state: the registry of its private queues ('private-queues'), whose
+     * leftovers from a run killed with kill -9 are removed at the next start. Must be a directory only this user can
+     * write to. Default: $STATE_DIRECTORY under systemd, else ~/.local/state/swoole-task/<spring.application.name>.
+     */
+    private @Nullable Path stateDirectory;
+
     /** Bytes of tasks buffered in memory in ipc-mode 1 before producers block. */
     private DataSize socketBufferSize = DataSize.ofMegabytes(1);
 
@@ -222,6 +229,14 @@ public class SwooleTaskProperties {
 
     public void setSocketPath(@Nullable Path socketPath) {
         this.socketPath = socketPath;
+    }
+
+    public @Nullable Path getStateDirectory() {
+        return this.stateDirectory;
+    }
+
+    public void setStateDirectory(@Nullable Path stateDirectory) {
+        this.stateDirectory = stateDirectory;
     }
 
     public DataSize getSocketBufferSize() {
