@@ -27,6 +27,14 @@
  *   --producer-only KEY   open/create the keyed queue (0600), send T tasks with
  *                   mtype 2, exit.  Timed from first to last send.  The queue
  *                   is not removed.
+ *   --latency W     one task at a time on a private queue: W untimed tasks,
+ *                   then T timed ones; the producer (main thread) sends the
+ *                   next task only once a consumer has received the previous
+ *                   one (it spins on a shared counter, as the Java bench
+ *                   does). Each task's latency is from just before its
+ *                   msgsnd to just after the msgrcv that took it.  Last line:
+ *                   `p50_us=<n> p99_us=<n> p999_us=<n> max_us=<n>` (nearest
+ *                   rank, microseconds with one decimal).
  *
  * Output: human-readable lines, `errors=<n>`, and as the very last line
  * `msgs_per_s=<integer>` (tasks only, stop frames are not counted).
@@ -78,7 +86,7 @@ struct qmsg {
     unsigned char text[RCV_TEXT_MAX];
 };
 
-enum run_kind { RUN_PAIR, RUN_CONSUMER_ONLY, RUN_PRODUCER_ONLY };
+enum run_kind { RUN_PAIR, RUN_CONSUMER_ONLY, RUN_PRODUCER_ONLY, RUN_LATENCY };
 
 /* configuration */
 static int g_payload = -1;
@@ -100,12 +108,20 @@ static atomic_llong g_errors;
 static struct timespec g_t_first;     /* consumer-only: first received */
 static struct timespec g_t_last;      /* time the T-th task was received */
 
+/* latency mode */
+static long long g_warmup;            /* untimed tasks before the T timed ones */
+static long long *g_latency_ns;       /* per timed task, send to receive */
+static atomic_llong g_sent_ns;        /* when the task in flight was sent */
+static atomic_llong g_done;           /* id + 1 of the last task received */
+
 struct consumer {
     pthread_t thread;
     int index;
     long long msgs;
     long long errors;
 };
+
+static void create_private_queue(void);
 
 static void remove_private_queue(void)
 {
@@ -143,7 +159,7 @@ static _Noreturn void usage(const char *msg)
         fprintf(stderr, "msgq_baseline: %s\n", msg);
     fprintf(stderr,
             "usage: msgq_baseline --payload N --consumers C --tasks T [--mode 2|3]\n"
-            "                     [--producer-only KEY | --consumer-only KEY]\n"
+            "                     [--producer-only KEY | --consumer-only KEY | --latency WARMUP]\n"
             "  KEY is decimal or 0x-prefixed hex; --consumers is not needed with --producer-only\n");
     exit(2);
 }
@@ -323,20 +339,8 @@ static void install_signal_handlers(void)
 
 static int run_pair(void)
 {
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-
-    /* create the queue with signals blocked so its id is always recorded */
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    g_qid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-    int err = errno;
-    if (g_qid >= 0)
-        atomic_store(&g_private_qid, g_qid);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (g_qid < 0)
-        die_errno("msgget(IPC_PRIVATE)", err);
+    /* created with signals blocked so its id is always recorded */
+    create_private_queue();
 
     printf("mode=%d payload=%d msg_text_bytes=%d consumers=%d tasks=%lld qid=%d\n",
            g_mode, g_payload, HDR_SIZE + g_payload, g_consumers, g_tasks, g_qid);
@@ -379,6 +383,142 @@ static int run_pair(void)
     double secs = (g_tasks > 0) ? ts_diff(&t0, &g_t_last) : 0.0;
     print_result(secs, received, errors);
     return errors ? 1 : 0;
+}
+
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+/* ---- latency mode: consumer thread ---- */
+static void *latency_consumer(void *arg)
+{
+    struct consumer *c = arg;
+    struct qmsg *m = malloc(sizeof *m);
+    if (!m)
+        die_errno("malloc", ENOMEM);
+    long msgtyp = (g_mode == 2) ? (long)(MTYPE_BASE + c->index) : 0;
+    for (;;) {
+        ssize_t n = recv_msg(g_qid, m, msgtyp);
+        long long received_ns = now_ns();
+        int is_stop;
+        int ok = check_frame(m, n, &is_stop);
+        if (is_stop)
+            break;
+        struct hdr h;
+        memcpy(&h, m->text, HDR_SIZE);
+        if (!ok || h.task_id < 0) {
+            c->errors++;
+            continue;
+        }
+        long long timed = (long long)h.task_id - g_warmup;
+        if (timed >= 0 && timed < g_tasks)
+            g_latency_ns[timed] = received_ns - atomic_load_explicit(&g_sent_ns, memory_order_acquire);
+        c->msgs++;
+        atomic_store_explicit(&g_done, (long long)h.task_id + 1, memory_order_release);
+    }
+    atomic_fetch_add(&g_errors, c->errors);
+    free(m);
+    return NULL;
+}
+
+static int compare_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* nearest rank: the smallest value with at least p of all values at or below it */
+static double percentile_us(const long long *sorted, long long n, double p)
+{
+    long long rank = (long long)(p * (double)n + 0.999999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return (double)sorted[rank - 1] / 1000.0;
+}
+
+static void create_private_queue(void)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    g_qid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    int err = errno;
+    if (g_qid >= 0)
+        atomic_store(&g_private_qid, g_qid);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (g_qid < 0)
+        die_errno("msgget(IPC_PRIVATE)", err);
+}
+
+static int run_latency(void)
+{
+    if (g_tasks < 1)
+        usage("--latency needs --tasks of at least 1");
+    if (g_warmup + g_tasks > INT32_MAX)
+        usage("--latency: warm-up plus tasks must fit in a 32-bit task id");
+    g_latency_ns = calloc((size_t)g_tasks, sizeof *g_latency_ns);
+    if (!g_latency_ns)
+        die_errno("calloc", ENOMEM);
+    create_private_queue();
+    printf("latency mode=%d payload=%d consumers=%d warmup=%lld tasks=%lld qid=%d\n",
+           g_mode, g_payload, g_consumers, g_warmup, g_tasks, g_qid);
+    fflush(stdout);
+
+    struct consumer *cs = start_consumers(latency_consumer);
+    struct qmsg *m = malloc(sizeof *m);
+    if (!m)
+        die_errno("malloc", ENOMEM);
+    memset(m->text, 0xAB, sizeof m->text);
+    size_t textlen = (size_t)HDR_SIZE + (size_t)g_payload;
+    long long total = g_warmup + g_tasks;
+    for (long long i = 0; i < total; i++) {
+        m->mtype = (g_mode == 2) ? (long)(MTYPE_BASE + i % g_consumers) : MTYPE_BASE;
+        build_frame(m, (int32_t)i, (uint16_t)g_payload, TYPE_TASK);
+        atomic_store_explicit(&g_sent_ns, now_ns(), memory_order_release);
+        send_msg(g_qid, m, textlen);
+        long long spins = 0;
+        while (atomic_load_explicit(&g_done, memory_order_acquire) != i + 1) {
+            cpu_relax();
+            if (++spins > 1000000000LL) {
+                fprintf(stderr, "msgq_baseline: task %lld was not received\n", i);
+                exit(1);
+            }
+        }
+    }
+    for (int i = 0; i < g_consumers; i++) {
+        m->mtype = (g_mode == 2) ? (long)(MTYPE_BASE + i) : MTYPE_BASE;
+        build_frame(m, -1, 0, TYPE_STOP);
+        send_msg(g_qid, m, HDR_SIZE);
+    }
+    join_consumers(cs);
+    free(m);
+    free(cs);
+    remove_private_queue();
+
+    qsort(g_latency_ns, (size_t)g_tasks, sizeof *g_latency_ns, compare_ll);
+    printf("errors=%lld\n", atomic_load(&g_errors));
+    printf("p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n", percentile_us(g_latency_ns, g_tasks, 0.50),
+           percentile_us(g_latency_ns, g_tasks, 0.99), percentile_us(g_latency_ns, g_tasks, 0.999),
+           (double)g_latency_ns[g_tasks - 1] / 1000.0);
+    fflush(stdout);
+    free(g_latency_ns);
+    return atomic_load(&g_errors) ? 1 : 0;
 }
 
 static int run_consumer_only(void)
@@ -493,6 +633,14 @@ int main(int argc, char **argv)
             if (md != 2 && md != 3)
                 usage("--mode must be 2 or 3");
             g_mode = (int)md;
+        } else if (strcmp(a, "--latency") == 0) {
+            if (have_kind)
+                usage("--latency, --producer-only and --consumer-only are exclusive");
+            have_kind = 1;
+            g_kind = RUN_LATENCY;
+            g_warmup = parse_ll(v, a, 10);
+            if (g_warmup < 0)
+                usage("--latency WARMUP must be >= 0");
         } else if (strcmp(a, "--producer-only") == 0 || strcmp(a, "--consumer-only") == 0) {
             if (have_kind)
                 usage("--producer-only and --consumer-only are exclusive");
@@ -511,7 +659,7 @@ int main(int argc, char **argv)
         g_consumers = 1;
     if (g_consumers < 0)
         usage("--consumers is required");
-    if (g_kind != RUN_PAIR && g_mode != 3)
+    if ((g_kind == RUN_PRODUCER_ONLY || g_kind == RUN_CONSUMER_ONLY) && g_mode != 3)
         usage("--producer-only/--consumer-only use mode 3 only");
     long text_max = read_msgmax();
     if (text_max > RCV_TEXT_MAX)
@@ -535,6 +683,8 @@ int main(int argc, char **argv)
         return run_consumer_only();
     case RUN_PRODUCER_ONLY:
         return run_producer_only();
+    case RUN_LATENCY:
+        return run_latency();
     }
     return 1;
 }

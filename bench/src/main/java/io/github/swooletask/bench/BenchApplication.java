@@ -29,8 +29,15 @@ public final class BenchApplication {
     private BenchApplication() {
     }
 
-    /** Everything one invocation measured. */
-    public record Report(RunResult swoole, List<RunResult> results, List<String> ratios) {
+    /**
+     * Everything one invocation measured; with {@code --repeat}, the medians of every repetition.
+     * @param swoole the swoole-task run (null with {@code --latency})
+     * @param results every throughput run, swoole-task's first (empty with {@code --latency})
+     * @param ratios the ratio lines printed
+     * @param latencies with {@code --latency}: swoole-task's, then the C baseline's (else empty)
+     */
+    public record Report(RunResult swoole, List<RunResult> results, List<String> ratios,
+            List<LatencyResult> latencies) {
     }
 
     public static void main(String[] args) {
@@ -63,10 +70,24 @@ public final class BenchApplication {
     }
 
     /**
-     * Runs the benchmark and its baselines and prints the table, the ratios and, last, {@code tasks_per_s=}.
+     * Runs the benchmark and its baselines ({@code --repeat} times) and prints the table, the ratios and, last,
+     * {@code tasks_per_s=} (or, with {@code --latency}, {@code p50_us=... max_us=...}); repeated runs end with the
+     * medians.
      * @throws IllegalStateException with a message for the user when a run or a needed program fails
      */
     public static Report run(BenchOptions options, PrintStream out) throws Exception {
+        if (options.repeat() == 1) {
+            return runOnce(options, out, true);
+        }
+        List<Report> reports = new ArrayList<>();
+        for (int i = 1; i <= options.repeat(); i++) {
+            out.printf("# repetition %d of %d%n", i, options.repeat());
+            reports.add(runOnce(options, out, false));
+        }
+        return RepeatSummary.print(reports, out);
+    }
+
+    private static Report runOnce(BenchOptions options, PrintStream out, boolean lastLine) throws Exception {
         // loads and initializes what the clean-up needs now, not when the jar may have been rebuilt under us
         ChildProcess.destroyAll();
         Path workDir = (options.tmpdir() != null) ? Files.createTempDirectory(options.tmpdir(), "stbench-")
@@ -106,8 +127,8 @@ public final class BenchApplication {
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                     System.getProperty("os.version"), System.getProperty("java.version"), limits.msgmnb(),
                     limits.msgmax());
-            out.printf("# mode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s tmpdir=%s%s%s%n",
-                    options.mode(), options.payload(), options.workers(), options.producers(), options.tasks(),
+            out.printf("# %smode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s tmpdir=%s%s%s%n",
+                    options.latency() ? "latency, one task at a time: " : "", options.mode(), options.payload(), options.workers(), options.producers(), options.tasks(),
                     options.warmup(), (options.batching() == null) ? "default" : (options.batching() ? "on" : "off"),
                     workDir,
                     (key != null) ? String.format(" key=0x%08x", key) : options.redisStreams() ? "" : " key=private",
@@ -118,6 +139,9 @@ public final class BenchApplication {
             }
             out.flush();
 
+            if (options.latency()) {
+                return latency(options, key, workDir, programs, out, lastLine);
+            }
             List<RunResult> results = new ArrayList<>();
             List<String> ratios = new ArrayList<>();
             RunResult swoole = SwooleRun.run(options, key, workDir, programs, redis, prefix + ":swoole", out);
@@ -179,9 +203,9 @@ public final class BenchApplication {
             for (String ratio : ratios) {
                 out.println(ratio);
             }
-            out.println("tasks_per_s=" + Math.round(swoole.tasksPerSecond()));
+            out.println((lastLine ? "" : "# this repetition: ") + "tasks_per_s=" + Math.round(swoole.tasksPerSecond()));
             out.flush();
-            return new Report(swoole, List.copyOf(results), List.copyOf(ratios));
+            return new Report(swoole, List.copyOf(results), List.copyOf(ratios), List.of());
         }
         finally {
             cleanUp(key, workDir, redisRef, prefix);
@@ -192,6 +216,32 @@ public final class BenchApplication {
                 // the JVM is shutting down and runs it anyway
             }
         }
+    }
+
+    private static Report latency(BenchOptions options, Integer key, Path workDir, ExternalPrograms programs,
+            PrintStream out, boolean lastLine) throws InterruptedException {
+        List<LatencyResult> results = new ArrayList<>();
+        List<String> ratios = new ArrayList<>();
+        LatencyResult swoole = LatencyRun.swoole(options, key, workDir);
+        results.add(swoole);
+        if (options.baselineC()) {
+            LatencyResult c = LatencyRun.c(options, programs);
+            results.add(c);
+            ratios.add(RepeatSummary.latencyRatios(swoole, c));
+        }
+        out.println(LatencyResult.HEADER);
+        for (LatencyResult result : results) {
+            out.println(result.row());
+        }
+        for (LatencyResult result : results) {
+            out.println("  " + result.name() + ": " + result.note());
+        }
+        for (String ratio : ratios) {
+            out.println(ratio);
+        }
+        out.println((lastLine ? "" : "# this repetition: ") + swoole.lastLine());
+        out.flush();
+        return new Report(null, List.of(), List.copyOf(ratios), List.copyOf(results));
     }
 
     private static void cleanUp(Integer key, Path workDir, AtomicReference<RedisServer> redisRef, String prefix) {

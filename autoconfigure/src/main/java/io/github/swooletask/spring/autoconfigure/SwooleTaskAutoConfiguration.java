@@ -164,7 +164,8 @@ public final class SwooleTaskAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         SpillFiles swooleTaskSpillFiles(SwooleTaskProperties properties) {
-            return new SpillFiles(properties.getTmpdir(), properties.getMaxPayloadSize().toBytes());
+            return new SpillFiles(properties.getTmpdir(), properties.getMaxPayloadSize().toBytes(),
+                    properties.getTrustedProducerUids());
         }
 
         @Bean(destroyMethod = "close")

@@ -81,6 +81,13 @@ public class SwooleTaskProperties {
     private Path tmpdir = Path.of("/tmp");
 
     /**
+     * Uids of producers running as another user whose spill files are read. By default only spill files owned by
+     * the application's own (effective) user are; list a producer's uid here once its files are readable for the
+     * application.
+     */
+    private List<Integer> trustedProducerUids = new ArrayList<>();
+
+    /**
      * Unix socket path for ipc-mode 1. Default: swoole-task-<spring.application.name>.sock in tmpdir
      * ('swoole-task-application.sock' when the application has no name).
      */
@@ -221,6 +228,14 @@ public class SwooleTaskProperties {
 
     public void setTmpdir(Path tmpdir) {
         this.tmpdir = tmpdir;
+    }
+
+    public List<Integer> getTrustedProducerUids() {
+        return this.trustedProducerUids;
+    }
+
+    public void setTrustedProducerUids(List<Integer> trustedProducerUids) {
+        this.trustedProducerUids = trustedProducerUids;
     }
 
     public @Nullable Path getSocketPath() {

@@ -34,6 +34,7 @@ import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.unix.UnixSocketTransport;
+import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,6 +72,17 @@ class SwooleTaskAutoConfigurationIntegrationTests {
                 .isEqualTo(this.tmp.resolve("swoole-task-application.sock").toString());
             assertThat(context.getBean(TaskWorkerPool.class).size()).isEqualTo(2);
         });
+    }
+
+    @Test
+    void spillFilesOfOtherUsersAreReadOnlyFromTheTrustedProducerUids() {
+        runner().run((context) -> assertThat(context.getBean(SpillFiles.class).trustedProducerUids()).isEmpty());
+        runner().withPropertyValues("swoole.task.trusted-producer-uids=12345,777").run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(SpillFiles.class).trustedProducerUids()).containsExactly(777, 12345);
+        });
+        runner().withPropertyValues("swoole.task.trusted-producer-uids=-1").run((context) -> assertThat(context)
+            .getFailure().rootCause().hasMessageContaining("trusted producer uids must be 0 or more, got -1"));
     }
 
     @Test
@@ -295,7 +307,7 @@ class SwooleTaskAutoConfigurationIntegrationTests {
         for (String name : List.of("ipc-mode", "message-queue-key", "message-queue-perms", "message-queue-capacity",
                 "worker-mtype-offset", "worker-num", "tmpdir", "socket-path", "socket-buffer-size", "max-payload-size",
                 "full-queue-policy", "dispatch-timeout", "call-timeout", "shutdown-timeout", "auto-startup",
-                "spill-max-age", "strict-queue-owner", "retry.max-retries", "retry.delay", "retry.multiplier",
+                "spill-max-age", "strict-queue-owner", "trusted-producer-uids", "retry.max-retries", "retry.delay", "retry.multiplier",
                 "retry.max-delay", "retry.excludes", "dead-letter.enabled", "dead-letter.directory",
                 "batching.enabled", "batching.linger", "observation.enabled")) {
             assertThat(metadata).contains("\"name\": \"swoole.task." + name + "\"");
