@@ -181,7 +181,7 @@ class PrivateQueueRegistryIntegrationTests {
     private Process spawn() throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-XX:-UsePerfData", "-Xshare:auto", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                "-XX:-UsePerfData", "-Xshare:auto", "-Xmx64m", "-cp", classPath(),
                 PrivateQueueOwner.class.getName(), this.state.toString());
         builder.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process process = builder.start();
@@ -247,5 +247,14 @@ class PrivateQueueRegistryIntegrationTests {
         Path file = this.state.resolve(PrivateQueueRegistry.FILE_NAME);
         Files.writeString(file, text);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** The test class path; surefire may run this JVM from a manifest-only jar. */
+    private static String classPath() {
+        String classPath = System.getProperty("java.class.path");
+        if (!classPath.contains("test-classes") && System.getProperty("surefire.test.class.path") != null) {
+            classPath = System.getProperty("surefire.test.class.path");
+        }
+        return classPath;
     }
 }

@@ -53,7 +53,7 @@ class PrivateQueueLeftoversIntegrationTests {
         Path state = this.root.resolve("state");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         this.owner = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-Xmx64m", "-cp",
-                System.getProperty("java.class.path"), PrivateQueueOwner.class.getName(), state.toString())
+                classPath(), PrivateQueueOwner.class.getName(), state.toString())
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(this.owner.getInputStream(),
@@ -85,5 +85,14 @@ class PrivateQueueLeftoversIntegrationTests {
             .skip(1)
             .map((entry) -> entry.trim().split("\\s+")[1])
             .anyMatch(Integer.toString(msqid)::equals);
+    }
+
+    /** The test class path; surefire may run this JVM from a manifest-only jar. */
+    private static String classPath() {
+        String classPath = System.getProperty("java.class.path");
+        if (!classPath.contains("test-classes") && System.getProperty("surefire.test.class.path") != null) {
+            classPath = System.getProperty("surefire.test.class.path");
+        }
+        return classPath;
     }
 }
