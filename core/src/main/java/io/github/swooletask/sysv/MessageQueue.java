@@ -2,6 +2,8 @@ package io.github.swooletask.sysv;
 
 import java.nio.ByteBuffer;
 
+import org.jspecify.annotations.Nullable;
+
 import io.github.swooletask.transport.FrameBuffer;
 
 /**
@@ -19,6 +21,9 @@ public final class MessageQueue {
 
     /** Capacity set with {@link #setCapacity}, applied again when the queue is recreated; 0 if never set. */
     private volatile long requestedCapacity;
+
+    /** Told when this private queue gets a new id or ctime, or is removed; null if nobody records it. */
+    private volatile @Nullable Watcher watcher;
 
     private MessageQueue(int key, int perms, int id) {
         this.key = key;
@@ -42,6 +47,46 @@ public final class MessageQueue {
     /** Creates a new private queue (IPC_PRIVATE); callers remove it with {@link #remove()}. */
     public static MessageQueue createPrivate(int perms) {
         return new MessageQueue(Native.IPC_PRIVATE, perms, msgget(Native.IPC_PRIVATE, Native.IPC_CREAT | (perms & 0777)));
+    }
+
+    /**
+     * {@link #createPrivate(int)}, with {@code watcher} told of the new queue (before this returns) and of every later
+     * change: a new id or ctime ({@link #recreate}, {@link #setCapacity}) or its removal.
+     */
+    static MessageQueue createPrivate(int perms, Watcher watcher) {
+        MessageQueue queue = createPrivate(perms);
+        try {
+            watcher.changed(queue, -1);
+        }
+        catch (RuntimeException ex) {
+            queue.remove();
+            throw ex;
+        }
+        queue.watcher = watcher;
+        return queue;
+    }
+
+    /** Who records a private queue: told when its id or ctime changed, and when it is removed. */
+    interface Watcher {
+
+        /** @param oldId the id it had before, -1 when it was just created */
+        void changed(MessageQueue queue, int oldId);
+
+        void removed(MessageQueue queue, int id);
+    }
+
+    /**
+     * {@code msgctl(IPC_STAT)} of any queue id, for the registry of private queues.
+     * @return the filled {@code struct msqid_ds}, or null when there is no such queue or it cannot be read
+     */
+    static @Nullable ByteBuffer stat(int msqid) {
+        ByteBuffer ds = Native.newStatBuffer();
+        return (Native.libc().msgctl(msqid, Native.IPC_STAT, Native.address(ds)) == 0) ? ds : null;
+    }
+
+    /** Removes any queue id; false when it failed (already gone, or not permitted). */
+    static boolean removeId(int msqid) {
+        return Native.libc().msgctl(msqid, Native.IPC_RMID, 0L) == 0;
     }
 
     /** Whether a queue with this key exists now. */
@@ -188,6 +233,10 @@ public final class MessageQueue {
             }
             throw ctlFailure(errno, msqid, "set the capacity of");
         }
+        Watcher current = this.watcher;
+        if (current != null) {
+            current.changed(this, msqid);
+        }
     }
 
     /** Removes the queue from the kernel ({@code IPC_RMID}); messages in it are lost. Idempotent. */
@@ -195,10 +244,13 @@ public final class MessageQueue {
         int msqid = this.id;
         if (Native.libc().msgctl(msqid, Native.IPC_RMID, 0L) != 0) {
             int errno = Native.errno();
-            if (errno == Native.EINVAL || errno == Native.EIDRM) {
-                return;
+            if (errno != Native.EINVAL && errno != Native.EIDRM) {
+                throw ctlFailure(errno, msqid, "remove");
             }
-            throw ctlFailure(errno, msqid, "remove");
+        }
+        Watcher current = this.watcher;
+        if (current != null) {
+            current.removed(this, msqid);
         }
     }
 
@@ -218,8 +270,13 @@ public final class MessageQueue {
      * @return the new queue id
      */
     public synchronized int recreate() {
+        int oldId = this.id;
         int flags = Native.IPC_CREAT | (this.perms & 0777);
         this.id = msgget(this.key, flags);
+        Watcher current = this.watcher;
+        if (current != null) {
+            current.changed(this, oldId);
+        }
         if (this.requestedCapacity > 0) {
             setCapacity(this.requestedCapacity);
         }

@@ -42,11 +42,14 @@ final class Native {
 
     /** {@code sizeof(struct msqid_ds)} on 64-bit Linux with glibc. */
     static final int MSQID_DS_SIZE = 120;
+    static final int MSQID_KEY = 0;
     static final int MSQID_UID = 4;
     static final int MSQID_GID = 8;
     static final int MSQID_CUID = 12;
     static final int MSQID_CGID = 16;
     static final int MSQID_MODE = 20;
+    /** {@code msg_ctime}: the creation time, or that of the last {@code IPC_SET}, in seconds. */
+    static final int MSQID_CTIME = 64;
     static final int MSQID_CBYTES = 72;
     static final int MSQID_QNUM = 80;
     static final int MSQID_QBYTES = 88;

@@ -9,6 +9,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,11 +24,17 @@ import io.github.swooletask.transport.FrameBuffer;
  * id, each guarded by its own lock), so threads that come and go (pools, virtual threads) never leave connections
  * or readers behind. Each connection is non-blocking: a send without {@code wait} returns false when the socket
  * buffer has no room for the frame's first byte; a frame once begun is always finished (waiting for room), since a
- * partial frame would break the stream. An interrupt does not close a connection. Thread-safe.
+ * partial frame would break the stream. An interrupt does not close a connection. A new connection first sends a
+ * wake-up frame and waits for the reader's answer (one byte), so that a connection refused past the readers' limit
+ * fails this send with a message naming {@code swoole.task.socket-max-connections} instead of losing frames written
+ * into it. Thread-safe.
  */
 final class SocketSenders {
 
     private static final long SELECT_MILLIS = 100;
+
+    /** How long a new connection waits for the reader's answer. */
+    private static final Duration ACCEPT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Path path;
 
@@ -35,17 +42,21 @@ final class SocketSenders {
 
     private final BooleanSupplier closed;
 
+    private final byte[] hello;
+
     private final Sender[] senders;
 
     private final Set<SocketChannel> clients = ConcurrentHashMap.newKeySet();
 
     /**
      * @param closed whether the transport closed: sends then fail, and a send waiting for room gives up
+     * @param hello the first frame on each connection, which this transport's readers answer
      */
-    SocketSenders(Path path, UnixDomainSocketAddress address, BooleanSupplier closed) {
+    SocketSenders(Path path, UnixDomainSocketAddress address, BooleanSupplier closed, byte[] hello) {
         this.path = path;
         this.address = address;
         this.closed = closed;
+        this.hello = hello.clone();
         this.senders = new Sender[Math.max(2, 2 * Runtime.getRuntime().availableProcessors())];
         for (int i = 0; i < this.senders.length; i++) {
             this.senders[i] = new Sender();
@@ -143,19 +154,74 @@ final class SocketSenders {
             throw closedException(null);
         }
         try {
+            sayHello(channel, this.hello);
             channel.configureBlocking(false);
             if (sender.selector == null) {
                 sender.selector = Selector.open();
             }
-            channel.register(sender.selector, SelectionKey.OP_WRITE);
+            SelectionKey key = channel.register(sender.selector, SelectionKey.OP_READ);
+            awaitAccepted(channel, sender.selector());
+            key.interestOps(SelectionKey.OP_WRITE);
         }
         catch (IOException ex) {
             this.clients.remove(channel);
             SocketFile.closeQuietly(channel);
-            throw new UncheckedIOException("cannot set up the connection to " + this.path + ": " + ex, ex);
+            if (this.closed.getAsBoolean()) {
+                throw closedException(ex);
+            }
+            throw notServed(ex);
+        }
+        catch (RuntimeException ex) {
+            this.clients.remove(channel);
+            SocketFile.closeQuietly(channel);
+            throw ex;
         }
         sender.channel = channel;
         return channel;
+    }
+
+    /** The first frame on each connection (still blocking): {@link SocketReaders#hello}, which the reader answers. */
+    private static void sayHello(SocketChannel channel, byte[] frame) throws IOException {
+        ByteBuffer hello = ByteBuffer.wrap(frame);
+        while (hello.hasRemaining()) {
+            channel.write(hello);
+        }
+    }
+
+    /** Waits for the reader's {@link SocketReaders#ACCEPTED} byte: a connection refused past the limit is closed. */
+    private void awaitAccepted(SocketChannel channel, Selector selector) throws IOException {
+        ByteBuffer answer = ByteBuffer.allocate(1);
+        long deadline = System.nanoTime() + ACCEPT_TIMEOUT.toNanos();
+        while (true) {
+            int n = channel.read(answer);
+            if (n < 0) {
+                throw notServed(null);
+            }
+            if (n > 0) {
+                if (answer.get(0) != SocketReaders.ACCEPTED) {
+                    throw new UncheckedIOException(new IOException("the task socket " + this.path + " answered a new"
+                            + " connection with byte " + answer.get(0) + ": another program listens on it"));
+                }
+                return;
+            }
+            if (this.closed.getAsBoolean()) {
+                throw closedException(null);
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new UncheckedIOException(new IOException("the task socket " + this.path + " did not take a new"
+                        + " connection within " + ACCEPT_TIMEOUT.toSeconds() + " s: its acceptor is not running or"
+                        + " cannot start reader threads (see the transport's acceptor state and the log)"));
+            }
+            selector.select(SELECT_MILLIS);
+            selector.selectedKeys().clear();
+        }
+    }
+
+    private UncheckedIOException notServed(@Nullable IOException cause) {
+        IOException ex = new IOException("the task socket " + this.path + " closed a new connection at once, as it"
+                + " does when swoole.task.socket-max-connections connections are open; raise that setting or find the"
+                + " producer that holds the connections", cause);
+        return new UncheckedIOException(ex.getMessage(), ex);
     }
 
     private void drop(Sender sender) {

@@ -12,8 +12,9 @@ import org.springframework.core.env.Environment;
  * directory does not matter.
  * <ul>
  * <li>socket: {@code <tmpdir>/swoole-task-<name>.sock}</li>
- * <li>dead letters: {@code $STATE_DIRECTORY/dead-letters} under systemd's {@code StateDirectory=}, else
- * {@code ~/.local/state/swoole-task/<name>/dead-letters}</li>
+ * <li>state: {@code $STATE_DIRECTORY} under systemd's {@code StateDirectory=}, else
+ * {@code ~/.local/state/swoole-task/<name>}: the registry of private queues ({@code private-queues})</li>
+ * <li>dead letters: {@code dead-letters} in the state directory</li>
  * </ul>
  * {@code <name>} is the application name with anything but letters, digits, {@code .}, {@code _} and {@code -}
  * replaced by {@code _}, or {@code application} when it is unset.
@@ -46,15 +47,24 @@ public final class DefaultLocations {
 
     /** The default dead-letter directory of an application. */
     public static Path deadLetterDirectory(String applicationName) {
-        return deadLetterDirectory(applicationName, System.getenv(), System.getProperty("user.home"));
+        return stateDirectory(applicationName).resolve("dead-letters");
     }
 
     static Path deadLetterDirectory(String applicationName, Map<String, String> environment, String userHome) {
+        return stateDirectory(applicationName, environment, userHome).resolve("dead-letters");
+    }
+
+    /** The default directory of an application's state (the registry of its private queues, its dead letters). */
+    public static Path stateDirectory(String applicationName) {
+        return stateDirectory(applicationName, System.getenv(), System.getProperty("user.home"));
+    }
+
+    static Path stateDirectory(String applicationName, Map<String, String> environment, String userHome) {
         String stateDirectory = environment.get("STATE_DIRECTORY");
         if (stateDirectory != null && !stateDirectory.isBlank()) {
             // systemd may list several, separated by ':'; the first is the unit's own
-            return Path.of(stateDirectory.split(":", 2)[0], "dead-letters");
+            return Path.of(stateDirectory.split(":", 2)[0]);
         }
-        return Path.of(userHome, ".local", "state", "swoole-task", applicationName, "dead-letters");
+        return Path.of(userHome, ".local", "state", "swoole-task", applicationName);
     }
 }

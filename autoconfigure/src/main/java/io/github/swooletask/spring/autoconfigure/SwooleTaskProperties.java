@@ -12,6 +12,7 @@ import org.springframework.util.unit.DataSize;
 
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.unix.UnixSocketTransport;
 import io.github.swooletask.wire.WireFormat;
 
 /**
@@ -92,8 +93,21 @@ public class SwooleTaskProperties {
      */
     private @Nullable Path socketPath;
 
+    /**
+     * Where this application keeps its state: the registry of its private queues ('private-queues'), whose
+     * leftovers from a run killed with kill -9 are removed at the next start. Must be a directory only this user can
+     * write to. Default: $STATE_DIRECTORY under systemd, else ~/.local/state/swoole-task/<spring.application.name>.
+     */
+    private @Nullable Path stateDirectory;
+
     /** Bytes of tasks buffered in memory in ipc-mode 1 before producers block. */
     private DataSize socketBufferSize = DataSize.ofMegabytes(1);
+
+    /**
+     * Most connections served at a time in ipc-mode 1, each with its reader thread (this application's own senders
+     * included); one more is closed at once, with a warning at most every 10 seconds.
+     */
+    private int socketMaxConnections = UnixSocketTransport.DEFAULT_MAX_CONNECTIONS;
 
     /** Largest payload accepted, spilled ones included. */
     private DataSize maxPayloadSize = DataSize.ofMegabytes(16);
@@ -232,12 +246,28 @@ public class SwooleTaskProperties {
         this.socketPath = socketPath;
     }
 
+    public @Nullable Path getStateDirectory() {
+        return this.stateDirectory;
+    }
+
+    public void setStateDirectory(@Nullable Path stateDirectory) {
+        this.stateDirectory = stateDirectory;
+    }
+
     public DataSize getSocketBufferSize() {
         return this.socketBufferSize;
     }
 
     public void setSocketBufferSize(DataSize socketBufferSize) {
         this.socketBufferSize = socketBufferSize;
+    }
+
+    public int getSocketMaxConnections() {
+        return this.socketMaxConnections;
+    }
+
+    public void setSocketMaxConnections(int socketMaxConnections) {
+        this.socketMaxConnections = socketMaxConnections;
     }
 
     public DataSize getMaxPayloadSize() {

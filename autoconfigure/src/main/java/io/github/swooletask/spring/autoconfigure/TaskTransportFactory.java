@@ -1,10 +1,13 @@
 package io.github.swooletask.spring.autoconfigure;
 
+import java.nio.file.Path;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.sysv.PrivateQueueRegistry;
 import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.TaskTransport;
@@ -60,7 +63,7 @@ public final class TaskTransportFactory {
     /** Mode 1: listens on {@code socket-path} with {@code message-queue-perms}. */
     public UnixSocketTransport createUnixSocket() {
         return UnixSocketTransport.bindLater(this.properties.resolvedSocketPath(this.applicationName), this.properties.resolvedPerms(),
-                this.properties.getSocketBufferSize().toBytes());
+                this.properties.getSocketBufferSize().toBytes(), this.properties.getSocketMaxConnections());
     }
 
     /** Modes 2 and 3: the queue of {@code message-queue-key}, or a private one, with the startup checks. */
@@ -81,11 +84,19 @@ public final class TaskTransportFactory {
         }
     }
 
+    /** {@code state-directory}, or the default of {@link DefaultLocations#stateDirectory}. */
+    private Path stateDirectory() {
+        Path configured = this.properties.getStateDirectory();
+        return (configured != null) ? configured : DefaultLocations.stateDirectory(this.applicationName);
+    }
+
     private MessageQueue openQueue() {
         int perms = this.properties.resolvedPerms();
         Integer key = this.properties.resolvedKey();
         if (key == null) {
-            return MessageQueue.createPrivate(perms);
+            PrivateQueueRegistry registry = new PrivateQueueRegistry(stateDirectory());
+            registry.removeLeftovers();
+            return registry.createPrivate(perms);
         }
         boolean existed = MessageQueue.exists(key);
         MessageQueue queue = MessageQueue.open(key, perms);

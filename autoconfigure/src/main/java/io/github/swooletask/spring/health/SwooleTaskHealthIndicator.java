@@ -18,7 +18,8 @@ import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 
 /**
- * Health of swoole-task: DOWN when the queue's state cannot be read (queue gone, permission lost), when a task
+ * Health of swoole-task: DOWN when the queue's state cannot be read (queue gone, permission lost) or names a problem
+ * (in mode 1, the socket's acceptor ended or cannot serve new connections), when a task
  * worker died (until its replacement), is stuck on one message, or the queue is starved while every worker is idle
  * ({@link ConsumerProblems}), or when the workers are not running although they should (started with handlers, or
  * due to start with the context); UP otherwise, a pause included. Details: mode, depth, capacity and the workers.
@@ -56,6 +57,7 @@ public class SwooleTaskHealthIndicator extends AbstractHealthIndicator {
         try {
             QueueStatus status = this.transport.status();
             builder.withDetail("depth", status.depth()).withDetail("capacity", status.capacity());
+            problems.addAll(status.problems());
         }
         catch (RuntimeException ex) {
             problems.add("the task queue's state cannot be read: " + ex.getMessage());

@@ -39,4 +39,13 @@ class DefaultLocationsTest {
         assertThat(DefaultLocations.deadLetterDirectory("thumbs", Map.of(), "/home/app"))
             .isEqualTo(Path.of("/home/app/.local/state/swoole-task/thumbs/dead-letters"));
     }
+
+    @Test
+    void theStateDirectoryIsSystemdsOrUnderTheUsersStateHome() {
+        assertThat(DefaultLocations.stateDirectory("thumbs", Map.of("STATE_DIRECTORY", "/var/lib/thumbs:/x"),
+                "/home/app"))
+            .isEqualTo(Path.of("/var/lib/thumbs"));
+        assertThat(DefaultLocations.stateDirectory("thumbs", Map.of(), "/home/app"))
+            .isEqualTo(Path.of("/home/app/.local/state/swoole-task/thumbs"));
+    }
 }

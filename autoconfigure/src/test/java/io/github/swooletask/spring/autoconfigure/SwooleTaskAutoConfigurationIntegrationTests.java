@@ -58,7 +58,7 @@ class SwooleTaskAutoConfigurationIntegrationTests {
             .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
             .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=2",
                     "swoole.task.dead-letter.directory=" + this.tmp.resolve("dead"),
-                    "swoole.task.retry.max-retries=0");
+                    "swoole.task.state-directory=" + this.tmp.resolve("state"), "swoole.task.retry.max-retries=0");
     }
 
     @Test

@@ -52,7 +52,8 @@ final class ReliabilitySupport {
         return new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
             .withPropertyValues("swoole.task.tmpdir=" + directory(root.resolve("tmp")),
-                    "swoole.task.dead-letter.directory=" + root.resolve("dead"), "swoole.task.worker-num=2",
+                    "swoole.task.dead-letter.directory=" + root.resolve("dead"),
+                    "swoole.task.state-directory=" + root.resolve("state"), "swoole.task.worker-num=2",
                     "swoole.task.shutdown-timeout=5s");
     }
 

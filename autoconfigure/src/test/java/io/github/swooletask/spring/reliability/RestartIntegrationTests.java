@@ -249,6 +249,7 @@ class RestartIntegrationTests {
         command.add("-Dswoole.task.worker-num=" + WORKERS);
         command.add("-Dswoole.task.tmpdir=" + ReliabilitySupport.directory(this.root.resolve("tmp")));
         command.add("-Dswoole.task.dead-letter.directory=" + this.root.resolve("dead"));
+        command.add("-Dswoole.task.state-directory=" + this.root.resolve("state"));
         command.add("-Dswoole.task.shutdown-timeout=5s");
         command.add("-Dswoole.task.retry.max-retries=0");
         command.add("-Dreliability.out=" + out);

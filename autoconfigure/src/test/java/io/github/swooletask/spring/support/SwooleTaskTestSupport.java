@@ -58,6 +58,7 @@ public final class SwooleTaskTestSupport {
         Path tmp = directory(root.resolve("tmp"));
         Path deadLetters = directory(root.resolve("dead-letters"));
         return new String[] { "swoole.task.tmpdir=" + tmp, "swoole.task.dead-letter.directory=" + deadLetters,
+            "swoole.task.state-directory=" + root.resolve("state"),
             "swoole.task.ipc-mode=3", "swoole.task.worker-num=2", "swoole.task.shutdown-timeout=5s" };
     }
 
