@@ -7,6 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,6 +31,7 @@ import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
+import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.handler.DefaultTaskPayloadConverter;
@@ -35,6 +39,8 @@ import io.github.swooletask.spring.handler.TaskHandlerAnnotationBeanPostProcesso
 import io.github.swooletask.spring.handler.TaskHandlerInvoker;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
+import io.github.swooletask.spring.metrics.TaskExecutionMetrics;
+import io.github.swooletask.spring.observation.TaskObservations;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.sysv.SysVTransport;
 import io.github.swooletask.transport.FrameBuffer;
@@ -66,6 +72,14 @@ public class HotPathBenchmark {
 
     @Param({ "16" })
     public int payloadSize;
+
+    /**
+     * What the worker side records per task: {@code none}; {@code metrics}, the execution timer (as the starter
+     * registers it with a MeterRegistry); {@code observed}, metrics plus an observation per task whose registry
+     * turns observations into timers, as Boot's actuator wires it.
+     */
+    @Param({ "none", "metrics", "observed" })
+    public String telemetry;
 
     private MessageQueue queue;
 
@@ -129,7 +143,15 @@ public class HotPathBenchmark {
         Object bean = this.handler.equals("ByteBuffer") ? new ByteBufferHandler() : new BytesHandler();
         new TaskHandlerAnnotationBeanPostProcessor(beans.getBeanProvider(TaskHandlerRegistry.class),
                 beans.getBeanProvider(TaskPayloadConverter.class)).postProcessAfterInitialization(bean, "handler");
-        this.invoker = new TaskHandlerInvoker(registry, replies.tag(), RetryPolicy.withMaxRetries(0), null, List.of());
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        List<TaskExecutionListener> listeners = this.telemetry.equals("none") ? List.of()
+                : List.of(new TaskExecutionMetrics(meters));
+        this.invoker = new TaskHandlerInvoker(registry, replies.tag(), RetryPolicy.withMaxRetries(0), null, listeners);
+        if (this.telemetry.equals("observed")) {
+            ObservationRegistry observations = ObservationRegistry.create();
+            observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+            this.invoker.setObservations(new TaskObservations(observations));
+        }
         this.receiver = transport.receiver(0);
         this.decoder = new FrameDecoder(spillFiles);
         this.payload = new byte[this.payloadSize];
