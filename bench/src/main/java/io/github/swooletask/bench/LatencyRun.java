@@ -57,7 +57,8 @@ final class LatencyRun {
         long start = System.nanoTime();
         template.dispatch(payload);
         long deadline = start + TimeUnit.SECONDS.toNanos(SwooleRun.STALL_SECONDS);
-        while (counter.phaseCount() == 0) {
+        // the handler stores its entry time after it counted the task: wait for the time itself
+        while (counter.firstNanos() == 0) {
             Thread.onSpinWait();
             if (System.nanoTime() - deadline > 0) {
                 throw new IllegalStateException("a task dispatched one at a time did not reach its handler within "

@@ -22,6 +22,7 @@ import io.github.swooletask.wire.TaskFrame;
  * Modes 2 and 3 over one System V message queue. In mode 2 worker {@code i} reads message type
  * {@code mtypeOffset + i}; in mode 3 every worker reads any type and Java dispatchers send type {@code mtypeOffset}.
  * With the default offset 2 the reference PHP client ({@code msg_send($q, 2, ...)}) reaches worker 0 in mode 2.
+ * A mode 3 worker looks for its next message a few times without sleeping before it blocks ({@link #RECEIVE_POLLS}).
  * A queue removed under the running app is created again (with a WARN) and work goes on. Each received frame's
  * {@value #MTYPE} is in its {@link TaskReceiver#delivery()}.
  */
@@ -36,6 +37,14 @@ public final class SysVTransport implements TaskTransport {
     private static final int WAKE_ATTEMPTS = 1000;
 
     private static final IdleStrategy WAKE_IDLE = BackoffIdleStrategy.parking(Duration.ofMillis(1));
+
+    /**
+     * How many times a mode 3 worker looks for its next message without sleeping (yielding the CPU between looks)
+     * before it blocks in {@code msgrcv}. A message sent while a worker is still finishing its last task is then
+     * taken without waking a sleeping worker, a wake-up that costs the sender more than the send itself (see the
+     * bench's README). An idle worker pays about ten system calls once, then sleeps.
+     */
+    static final int RECEIVE_POLLS = 10;
 
     private final MessageQueue queue;
 
@@ -212,7 +221,10 @@ public final class SysVTransport implements TaskTransport {
             SysVTransport transport = SysVTransport.this;
             while (!transport.closed) {
                 try {
-                    int length = transport.queue.receive(buffer, this.msgtyp, true);
+                    int length = poll(buffer);
+                    if (length < 0) {
+                        length = transport.queue.receive(buffer, this.msgtyp, true);
+                    }
                     this.lastType = MessageQueue.messageType(buffer);
                     return length;
                 }
@@ -224,6 +236,25 @@ public final class SysVTransport implements TaskTransport {
                 }
             }
             return CLOSED;
+        }
+
+        /**
+         * In mode 3, up to {@link #RECEIVE_POLLS} non-blocking receives with the CPU yielded between them, before the
+         * receive that sleeps. @return the text length, or -1 when none came
+         */
+        private int poll(FrameBuffer buffer) {
+            if (this.msgtyp != 0) {
+                // mode 2: a receive of one message type walks the queue past the others' messages; do it once
+                return -1;
+            }
+            for (int i = 0; i < RECEIVE_POLLS; i++) {
+                int length = SysVTransport.this.queue.receive(buffer, 0, false);
+                if (length >= 0) {
+                    return length;
+                }
+                Thread.yield();
+            }
+            return -1;
         }
 
         @Override
