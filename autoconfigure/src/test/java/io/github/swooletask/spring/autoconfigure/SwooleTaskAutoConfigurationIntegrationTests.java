@@ -307,7 +307,7 @@ class SwooleTaskAutoConfigurationIntegrationTests {
         for (String name : List.of("ipc-mode", "message-queue-key", "message-queue-perms", "message-queue-capacity",
                 "worker-mtype-offset", "worker-num", "tmpdir", "socket-path", "socket-buffer-size", "max-payload-size",
                 "full-queue-policy", "dispatch-timeout", "call-timeout", "shutdown-timeout", "auto-startup",
-                "spill-max-age", "strict-queue-owner", "trusted-producer-uids", "retry.max-retries", "retry.delay", "retry.multiplier",
+                "spill-max-age", "strict-queue-owner", "trusted-producer-uids", "socket-max-connections", "state-directory", "retry.max-retries", "retry.delay", "retry.multiplier",
                 "retry.max-delay", "retry.excludes", "dead-letter.enabled", "dead-letter.directory",
                 "batching.enabled", "batching.linger", "observation.enabled")) {
             assertThat(metadata).contains("\"name\": \"swoole.task." + name + "\"");
