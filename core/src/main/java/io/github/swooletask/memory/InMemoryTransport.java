@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -107,11 +108,14 @@ public final class InMemoryTransport implements TaskTransport {
     }
 
     @Override
-    public long purge() {
+    public long purge(DroppedFrames dropped) {
         this.lock.lock();
         try {
             long removed = this.depth;
             for (ArrayDeque<byte[]> queue : this.queues) {
+                for (byte[] frame : queue) {
+                    dropped.dropped(ByteBuffer.wrap(frame).order(ByteOrder.nativeOrder()), frame.length);
+                }
                 queue.clear();
             }
             this.depth = 0;

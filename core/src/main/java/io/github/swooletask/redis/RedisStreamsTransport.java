@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.log.LogSafe;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -380,11 +381,12 @@ public final class RedisStreamsTransport implements TaskTransport {
     }
 
     /**
-     * Removes every entry of the streams, those pending included, and starts the group after them.
+     * Removes every entry of the streams, those pending included, and starts the group after them. Entries carry
+     * their data inline (no spill files), so {@code dropped} is not told of them.
      * @return how many entries were removed
      */
     @Override
-    public long purge() {
+    public long purge(DroppedFrames dropped) {
         long removed = 0;
         try {
             for (byte[] key : streams()) {

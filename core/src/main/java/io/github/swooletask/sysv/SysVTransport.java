@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.concurrent.BackoffIdleStrategy;
 import io.github.swooletask.concurrent.IdleStrategy;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -169,10 +170,12 @@ public final class SysVTransport implements TaskTransport {
     }
 
     @Override
-    public long purge() {
+    public long purge(DroppedFrames dropped) {
         FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE + 1);
         long removed = 0;
-        while (this.queue.receive(buffer, 0, false) >= 0) {
+        int length;
+        while ((length = this.queue.receive(buffer, 0, false)) >= 0) {
+            dropped.dropped(buffer.frame(), length);
             removed++;
         }
         return removed;

@@ -79,10 +79,10 @@ public interface TaskTransport extends AutoCloseable {
     QueueStatus status();
 
     /**
-     * Removes every waiting frame.
+     * Removes every waiting frame, telling {@code dropped} of each first (so the spill file it names can be deleted).
      * @return how many were removed
      */
-    long purge();
+    long purge(DroppedFrames dropped);
 
     /** Closes the transport; a private queue or the socket file is removed, a keyed queue stays. */
     @Override

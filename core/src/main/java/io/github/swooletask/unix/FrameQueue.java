@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.TaskReceiver;
 import io.github.swooletask.wire.FrameEncoder;
@@ -133,11 +134,14 @@ final class FrameQueue {
         }
     }
 
-    /** Drops every queued frame; returns how many. */
-    long purge() {
+    /** Drops every queued frame, telling {@code dropped} of each; returns how many. */
+    long purge(DroppedFrames dropped) {
         this.lock.lock();
         try {
             long removed = this.frames.size();
+            for (byte[] frame : this.frames) {
+                dropped.dropped(ByteBuffer.wrap(frame).order(ByteOrder.nativeOrder()), frame.length);
+            }
             this.frames.clear();
             this.queuedBytes = 0;
             this.notFull.signalAll();

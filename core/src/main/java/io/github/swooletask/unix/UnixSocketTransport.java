@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.swooletask.log.LogSafe;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -284,8 +285,8 @@ public final class UnixSocketTransport implements TaskTransport {
     }
 
     @Override
-    public long purge() {
-        return this.frames.purge();
+    public long purge(DroppedFrames dropped) {
+        return this.frames.purge(dropped);
     }
 
     /**

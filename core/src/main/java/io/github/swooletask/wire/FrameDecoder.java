@@ -58,6 +58,20 @@ public final class FrameDecoder {
     }
 
     /**
+     * A message dropped unread (a purge): decoded as a worker would, and thrown away, so that a spill file it names
+     * is read and deleted under the same rules as any other (one this decoder would refuse is left alone). A
+     * message that is no task is dropped as it is.
+     */
+    public void discard(ByteBuffer frame, int length) {
+        try {
+            decode(frame, length, new DecodedTask());
+        }
+        catch (FrameRejectedException ex) {
+            // nothing of it is kept either way
+        }
+    }
+
+    /**
      * The tasks of the batch just decoded from {@code frame} by {@link #decode(ByteBuffer, int, DecodedTask)}; the
      * cursor is this decoder's own and valid until the next call.
      */

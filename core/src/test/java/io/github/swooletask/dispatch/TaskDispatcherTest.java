@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.swooletask.memory.InMemoryTransport;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueFullException;
@@ -335,7 +336,7 @@ class TaskDispatcherTest {
                 .as("a task dispatched while the queue is known full is refused, not held in memory")
                 .isInstanceOf(QueueFullException.class);
         }
-        transport.purge();
+        transport.purge(DroppedFrames.NONE);
         int after = dispatcher.dispatch(text("after room came"));
         dispatcher.flush();
         assertThat(after).isGreaterThan(accepted);

@@ -38,6 +38,7 @@ import io.github.swooletask.dispatch.DispatcherSettings;
 import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueFullException;
@@ -516,10 +517,10 @@ class UnixSocketTransportIntegrationTests {
         await("five frames are queued").atMost(DEADLINE).until(() -> this.transport.status().depth() == 5);
         assertThat(this.transport.status().bytes()).isEqualTo(5 * (TaskFrame.HEADER_SIZE + 8));
 
-        assertThat(this.transport.purge()).isEqualTo(5);
+        assertThat(this.transport.purge(DroppedFrames.NONE)).isEqualTo(5);
         assertThat(this.transport.status().depth()).isZero();
         assertThat(this.transport.status().bytes()).isZero();
-        assertThat(this.transport.purge()).isZero();
+        assertThat(this.transport.purge(DroppedFrames.NONE)).isZero();
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.github.swooletask.dispatch.TaskReplies;
 import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.support.RawFrames;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.wire.SpillFiles;
 
@@ -104,7 +105,7 @@ class ConsumerProblemsTest {
         assertThat(problems.find()).singleElement().asString()
             .startsWith("1 message(s) wait in the queue while every worker is idle")
             .contains("a type no worker reads");
-        this.transport.purge();
+        this.transport.purge(DroppedFrames.NONE);
         assertThat(problems.find()).isEmpty();
     }
 }

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +20,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.github.swooletask.sysv.MessageQueue;
+import io.github.swooletask.sysv.SysVTransport;
+import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.wire.FrameDecoder;
+import io.github.swooletask.wire.SpillFiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,6 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PhpClientIntegrationTests {
 
     private static final Path CLIENT = Path.of("..", "clients", "php").toAbsolutePath().normalize();
+
+    /** Where the PHP client spills large tasks (PHP's sys_get_temp_dir()). */
+    private static final Path PHP_TMPDIR = Path.of("/tmp");
 
     @TempDir
     Path tmp;
@@ -45,7 +56,11 @@ class PhpClientIntegrationTests {
         }
         finally {
             if (this.key != 0 && MessageQueue.exists(this.key)) {
-                MessageQueue.openExisting(this.key).remove();
+                MessageQueue queue = MessageQueue.openExisting(this.key);
+                // tasks a failed run left behind: their spill files go with them, as a worker would delete them
+                new SysVTransport(queue, IpcMode.MSGQUEUE_PREEMPTIVE, 2)
+                    .purge(new FrameDecoder(new SpillFiles(PHP_TMPDIR, 16L << 20))::discard);
+                queue.remove();
             }
         }
     }
@@ -61,10 +76,14 @@ class PhpClientIntegrationTests {
                 "--logging.level.io.github.swooletask=ERROR");
         String port = this.app.getEnvironment().getProperty("local.server.port");
 
+        Set<Path> spillFilesBefore = spillFiles();
         Result suite = run(List.of("phpunit", "-c", CLIENT.resolve("phpunit.xml.dist").toString(), "--testsuite",
                 "integration"), hexKey, "http://127.0.0.1:" + port, 300);
         assertThat(suite.exitCode()).as("PHPUnit against the app:%n%s", suite.output()).isZero();
         assertThat(suite.output()).contains("OK (").doesNotContain("Skipped");
+        Set<Path> left = spillFiles();
+        left.removeAll(spillFilesBefore);
+        assertThat(left).as("spill files the suite's tasks and replies left in %s", PHP_TMPDIR).isEmpty();
 
         this.app.close();
         this.app = null;
@@ -74,6 +93,13 @@ class PhpClientIntegrationTests {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(call.exitCode()).as(call.output()).isEqualTo(3);
         assertThat(millis).as("gave up after its 1 s timeout").isGreaterThanOrEqualTo(1000);
+    }
+
+    private static Set<Path> spillFiles() throws IOException {
+        try (Stream<Path> files = Files.list(PHP_TMPDIR)) {
+            return files.filter((file) -> file.getFileName().toString().startsWith(SpillFiles.PREFIX))
+                .collect(Collectors.toCollection(HashSet::new));
+        }
     }
 
     private static int freeKey() {

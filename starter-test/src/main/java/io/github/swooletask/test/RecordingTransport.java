@@ -7,6 +7,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import io.github.swooletask.memory.InMemoryTransport;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -118,8 +119,8 @@ public final class RecordingTransport implements TaskTransport {
     }
 
     @Override
-    public long purge() {
-        return this.queue.purge();
+    public long purge(DroppedFrames dropped) {
+        return this.queue.purge(dropped);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
+import io.github.swooletask.wire.FrameDecoder;
 import io.github.swooletask.wire.FrameEncoder;
 import io.github.swooletask.wire.SpillFiles;
 
@@ -32,6 +33,8 @@ public final class SwooleTaskTestHarness {
 
     private final FrameEncoder encoder;
 
+    private final FrameDecoder decoder;
+
     private final LongSupplier rejectedCount;
 
     private final AtomicInteger nextTaskId = new AtomicInteger(1);
@@ -47,6 +50,7 @@ public final class SwooleTaskTestHarness {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.recorder = Objects.requireNonNull(recorder, "recorder");
         this.encoder = new FrameEncoder(spillFiles);
+        this.decoder = new FrameDecoder(spillFiles);
         this.rejectedCount = rejectedCount;
         this.rejectedBefore = rejectedCount.getAsLong();
     }
@@ -151,7 +155,7 @@ public final class SwooleTaskTestHarness {
      * rejected so far. Called before every test method; a task a worker is running now still reports its run.
      */
     public void reset() {
-        this.transport.purge();
+        this.transport.purge(this.decoder::discard);
         this.transport.forget();
         this.recorder.forget();
         this.rejectedBefore = this.rejectedCount.getAsLong();

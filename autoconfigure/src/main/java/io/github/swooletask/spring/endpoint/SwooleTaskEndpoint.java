@@ -19,9 +19,12 @@ import io.github.swooletask.dispatch.DispatchStatistics;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.ReplyStatistics;
 import io.github.swooletask.sysv.KernelLimits;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.FrameDecoder;
+import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerStatistics;
@@ -46,10 +49,17 @@ public class SwooleTaskEndpoint {
 
     private volatile @Nullable ConsumerProblems consumerProblems;
 
-    public SwooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher) {
+    private final @Nullable SpillFiles spillFiles;
+
+    /**
+     * @param spillFiles where the spill files of purged tasks are deleted (null: the transport has none)
+     */
+    public SwooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher,
+            @Nullable SpillFiles spillFiles) {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.spillFiles = spillFiles;
     }
 
     /** Reports the replies to other programs too. */
@@ -111,10 +121,12 @@ public class SwooleTaskEndpoint {
         return new WorkersControl(verb, this.pool.isPaused(), workers());
     }
 
-    /** Removes every task waiting in the queue; they are lost. */
+    /** Removes every task waiting in the queue; they are lost, and the spill files they name deleted. */
     @DeleteOperation
     public PurgeResult purge() {
-        return new PurgeResult(this.transport.purge());
+        SpillFiles spills = this.spillFiles;
+        return new PurgeResult(this.transport.purge((spills != null) ? new FrameDecoder(spills)::discard
+                : DroppedFrames.NONE));
     }
 
     private @Nullable Map<String, Object> transportDetails() {

@@ -1,11 +1,14 @@
 package io.github.swooletask.spring.endpoint;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,6 +46,7 @@ import io.github.swooletask.support.RawFrames;
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.sysv.QueueStats;
+import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.worker.TaskWorkerPool;
 import io.github.swooletask.worker.WorkerState;
 
@@ -102,6 +106,36 @@ class SwooleTaskEndpointIntegrationTests {
                 assertThat(registry.get("swoole.task.queue.depth").gauge().value()).isZero();
                 assertThat(pool.statistics().processedCount()).isZero();
             });
+    }
+
+    @Test
+    void purgeDeletesTheSpillFilesOfThePurgedTasks() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withBean(SwooleTaskTestSupport.NoOpHandler.class)
+            .withPropertyValues(EXPOSE, "swoole.task.ipc-mode=2", "swoole.task.worker-num=1")
+            .run((context) -> {
+                SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                MessageQueue queue = SwooleTaskTestSupport.queue(context);
+                Path tmpdir = this.root.resolve("tmp");
+                String large = "x".repeat(20_000);
+                for (int i = 1; i <= 3; i++) {
+                    // worker 0 reads mtype 2 only: mtype 50 stays in the queue, its payload in a spill file
+                    RawFrames.sendTask(queue, 50, i, large, tmpdir);
+                }
+                RawFrames.sendTask(queue, 50, 4, "small", tmpdir);
+                assertThat(spillFiles(tmpdir)).hasSize(3);
+
+                assertThat(endpoint.purge().removed()).isEqualTo(4);
+                assertThat(queue.stats().messages()).isZero();
+                assertThat(spillFiles(tmpdir)).as("spill files of purged tasks").isEmpty();
+                assertThat(context.getBean(TaskWorkerPool.class).statistics().processedCount()).isZero();
+            });
+    }
+
+    private static List<Path> spillFiles(Path tmpdir) throws IOException {
+        try (Stream<Path> files = Files.list(tmpdir)) {
+            return files.filter((file) -> file.getFileName().toString().startsWith(SpillFiles.PREFIX)).toList();
+        }
     }
 
     @Test

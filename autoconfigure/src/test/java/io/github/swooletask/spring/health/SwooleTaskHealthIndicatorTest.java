@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueStatus;
@@ -79,7 +80,7 @@ class SwooleTaskHealthIndicatorTest {
         }
 
         @Override
-        public long purge() {
+        public long purge(DroppedFrames dropped) {
             return 0;
         }
 

@@ -15,6 +15,7 @@ import io.github.swooletask.dispatch.FullQueuePolicy;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.dispatch.TaskReplies;
 import io.github.swooletask.sysv.MessageQueueException;
+import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.FrameBuffer;
 import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.QueueFullException;
@@ -182,7 +183,7 @@ class SwooleTaskMetricsTest {
         }
 
         @Override
-        public long purge() {
+        public long purge(DroppedFrames dropped) {
             return 0;
         }
 

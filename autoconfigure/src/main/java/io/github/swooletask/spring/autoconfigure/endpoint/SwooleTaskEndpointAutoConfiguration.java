@@ -13,6 +13,7 @@ import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint;
 import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.worker.ConsumerProblems;
 import io.github.swooletask.worker.TaskWorkerPool;
 
@@ -33,8 +34,9 @@ public final class SwooleTaskEndpointAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnAvailableEndpoint(SwooleTaskEndpoint.class)
     SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher,
-            ObjectProvider<RemoteReplies> remoteReplies, ObjectProvider<ConsumerProblems> problems) {
-        SwooleTaskEndpoint endpoint = new SwooleTaskEndpoint(transport, pool, dispatcher);
+            ObjectProvider<RemoteReplies> remoteReplies, ObjectProvider<ConsumerProblems> problems,
+            ObjectProvider<SpillFiles> spillFiles) {
+        SwooleTaskEndpoint endpoint = new SwooleTaskEndpoint(transport, pool, dispatcher, spillFiles.getIfAvailable());
         remoteReplies.ifAvailable((replies) -> endpoint.setReplyStatistics(replies.statistics()));
         problems.ifAvailable(endpoint::setConsumerProblems);
         return endpoint;
