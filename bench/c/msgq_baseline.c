@@ -225,6 +225,16 @@ static ssize_t recv_msg(int qid, struct qmsg *m, long msgtyp)
     }
 }
 
+/* One stop frame per consumer, to each consumer's own mtype in mode 2. */
+static void send_stops(struct qmsg *m)
+{
+    for (int i = 0; i < g_consumers; i++) {
+        m->mtype = (g_mode == 2) ? (long)(MTYPE_BASE + i) : MTYPE_BASE;
+        build_frame(m, -1, 0, TYPE_STOP);
+        send_msg(g_qid, m, HDR_SIZE);
+    }
+}
+
 /* Returns 1 for a valid task, 0 for a malformed one; *is_stop set for stop frames. */
 static int check_frame(const struct qmsg *m, ssize_t n, int *is_stop)
 {
@@ -361,11 +371,7 @@ static int run_pair(void)
         build_frame(m, (int32_t)i, (uint16_t)g_payload, TYPE_TASK);
         send_msg(g_qid, m, textlen);
     }
-    for (int i = 0; i < g_consumers; i++) {
-        m->mtype = (g_mode == 2) ? (long)(MTYPE_BASE + i) : MTYPE_BASE;
-        build_frame(m, -1, 0, TYPE_STOP);
-        send_msg(g_qid, m, HDR_SIZE);
-    }
+    send_stops(m);
     join_consumers(cs);
     free(m);
 
@@ -501,11 +507,7 @@ static int run_latency(void)
             }
         }
     }
-    for (int i = 0; i < g_consumers; i++) {
-        m->mtype = (g_mode == 2) ? (long)(MTYPE_BASE + i) : MTYPE_BASE;
-        build_frame(m, -1, 0, TYPE_STOP);
-        send_msg(g_qid, m, HDR_SIZE);
-    }
+    send_stops(m);
     join_consumers(cs);
     free(m);
     free(cs);

@@ -99,20 +99,12 @@ final class PhpArrayMap extends AbstractMap<Object, @Nullable Object> implements
     @Override
     public @Nullable Object put(Object key, @Nullable Object value) {
         checkKey(key);
-        int mask = this.table.length - 1;
-        int slot = (int) KeyHash.of(key) & mask;
-        while (true) {
-            this.probes++;
-            int entry = this.table[slot];
-            if (entry == 0) {
-                break;
-            }
-            if (key.equals(this.keys[entry - 1])) {
-                Object old = this.values[entry - 1];
-                this.values[entry - 1] = value;
-                return old;
-            }
-            slot = (slot + 1) & mask;
+        int slot = slotOf(key);
+        int entry = this.table[slot];
+        if (entry != 0) {
+            Object old = this.values[entry - 1];
+            this.values[entry - 1] = value;
+            return old;
         }
         if (this.used == this.keys.length || (this.used + 1) * 2 > this.table.length) {
             grow();
@@ -169,16 +161,18 @@ final class PhpArrayMap extends AbstractMap<Object, @Nullable Object> implements
         if (!(key instanceof Long) && !(key instanceof String)) {
             return -1;
         }
+        return this.table[slotOf(key)] - 1;
+    }
+
+    /** The table slot that holds {@code key}'s entry, or the empty slot where it would go. */
+    private int slotOf(Object key) {
         int mask = this.table.length - 1;
         int slot = (int) KeyHash.of(key) & mask;
         while (true) {
             this.probes++;
             int entry = this.table[slot];
-            if (entry == 0) {
-                return -1;
-            }
-            if (key.equals(this.keys[entry - 1])) {
-                return entry - 1;
+            if (entry == 0 || key.equals(this.keys[entry - 1])) {
+                return slot;
             }
             slot = (slot + 1) & mask;
         }

@@ -1,7 +1,5 @@
 package io.github.swooletask.reply;
 
-import java.nio.charset.StandardCharsets;
-
 import org.jspecify.annotations.Nullable;
 
 import io.github.swooletask.php.PhpSerializer;
@@ -19,16 +17,9 @@ public final class BasicResultEncoder implements ResultEncoder {
     @Override
     public EncodedResult encode(DecodedTask request, @Nullable Object result) {
         boolean serialize = (request.flags() & TaskFlags.SERIALIZE) != 0;
-        if (!serialize) {
-            if (result instanceof String text) {
-                return new EncodedResult(0, text.getBytes(StandardCharsets.UTF_8));
-            }
-            if (result instanceof byte[] bytes) {
-                return new EncodedResult(0, bytes);
-            }
-            if (result == null) {
-                return new EncodedResult(0, new byte[0]);
-            }
+        EncodedResult plain = serialize ? null : EncodedResult.plain(result);
+        if (plain != null) {
+            return plain;
         }
         return new EncodedResult(TaskFlags.SERIALIZE, PhpSerializer.write(result));
     }

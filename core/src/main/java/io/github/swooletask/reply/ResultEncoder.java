@@ -1,5 +1,7 @@
 package io.github.swooletask.reply;
 
+import java.nio.charset.StandardCharsets;
+
 import org.jspecify.annotations.Nullable;
 
 import io.github.swooletask.wire.DecodedTask;
@@ -25,5 +27,19 @@ public interface ResultEncoder {
      * @param bytes the payload
      */
     record EncodedResult(int flags, byte[] bytes) {
+
+        /**
+         * A result as it travels with no payload flag: a {@code String} as UTF-8, a {@code byte[]} as it is, null
+         * (void) as nothing; null for any other result, which needs {@code SERIALIZE} or {@code JSON}.
+         */
+        public static @Nullable EncodedResult plain(@Nullable Object result) {
+            if (result instanceof String text) {
+                return new EncodedResult(0, text.getBytes(StandardCharsets.UTF_8));
+            }
+            if (result instanceof byte[] bytes) {
+                return new EncodedResult(0, bytes);
+            }
+            return (result == null) ? new EncodedResult(0, new byte[0]) : null;
+        }
     }
 }

@@ -169,18 +169,7 @@ final class ReservedWorkerThreads {
         }
         this.draining = true;
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Thread thread : this.threads) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                }
-                catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
+        ThreadJoins.joinAll(this.threads, deadline);
         List<Integer> cutShort = new ArrayList<>();
         for (int i = 0; i < this.threads.size(); i++) {
             if (this.threads.get(i).isAlive()) {

@@ -2,6 +2,7 @@ package io.github.swooletask.worker;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -351,18 +352,7 @@ public final class TaskWorkerPool {
         resume();
         wakeReceiving();
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Thread thread : this.threads) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                }
-                catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
+        ThreadJoins.joinAll(Arrays.asList(this.threads), deadline);
         // a worker still blocked in a receive may have missed its wake-up frame (a full queue): one more each
         wakeReceiving();
         List<Integer> abandoned = new ArrayList<>();
@@ -390,18 +380,7 @@ public final class TaskWorkerPool {
             // an interrupted handler usually throws at once: let it reach the recoverer (e.g. the dead-letter file)
             // before the caller goes on, often to exit the JVM, which would otherwise cut that write short
             long graceEnd = System.nanoTime() + Math.min(timeout.toNanos(), ABANDON_GRACE_NANOS);
-            for (Thread thread : this.threads) {
-                long left = graceEnd - System.nanoTime();
-                if (left <= 0 || Thread.currentThread().isInterrupted()) {
-                    break;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                }
-                catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            ThreadJoins.joinAll(Arrays.asList(this.threads), graceEnd);
         }
         giveUpStuckTasks();
         long left = Math.max(0, deadline - System.nanoTime());

@@ -97,16 +97,9 @@ public class DefaultTaskPayloadConverter implements TaskPayloadConverter {
         if ((flags & TaskFlags.SERIALIZE) != 0) {
             return new EncodedResult(TaskFlags.SERIALIZE, toPhpSerialized(result));
         }
-        if ((flags & TaskFlags.JSON) == 0) {
-            if (result instanceof String text) {
-                return new EncodedResult(0, text.getBytes(StandardCharsets.UTF_8));
-            }
-            if (result instanceof byte[] bytes) {
-                return new EncodedResult(0, bytes);
-            }
-            if (result == null) {
-                return new EncodedResult(0, new byte[0]);
-            }
+        EncodedResult plain = ((flags & TaskFlags.JSON) == 0) ? EncodedResult.plain(result) : null;
+        if (plain != null) {
+            return plain;
         }
         try {
             return new EncodedResult(TaskFlags.JSON, this.jsonMapper.writeValueAsBytes(result));
