@@ -23,7 +23,7 @@ import io.github.swooletask.wire.TaskFrame;
  * Modes 2 and 3 over one System V message queue. In mode 2 worker {@code i} reads message type
  * {@code mtypeOffset + i}; in mode 3 every worker reads any type and Java dispatchers send type {@code mtypeOffset}.
  * With the default offset 2 the reference PHP client ({@code msg_send($q, 2, ...)}) reaches worker 0 in mode 2.
- * A mode 3 worker looks for its next message a few times without sleeping before it blocks ({@link #RECEIVE_POLLS}).
+ * A worker looks for its next message a few times without sleeping before it blocks ({@link #RECEIVE_POLLS}).
  * A queue removed under the running app is created again (with a WARN) and work goes on. Each received frame's
  * {@value #MTYPE} is in its {@link TaskReceiver#delivery()}.
  */
@@ -40,12 +40,19 @@ public final class SysVTransport implements TaskTransport {
     private static final IdleStrategy WAKE_IDLE = BackoffIdleStrategy.parking(Duration.ofMillis(1));
 
     /**
-     * How many times a mode 3 worker looks for its next message without sleeping (yielding the CPU between looks)
-     * before it blocks in {@code msgrcv}. A message sent while a worker is still finishing its last task is then
+     * How many times a worker looks for its next message without sleeping (yielding the CPU between looks) before
+     * it blocks in {@code msgrcv}. A message sent while a worker is still finishing its last task is then
      * taken without waking a sleeping worker, a wake-up that costs the sender more than the send itself (see the
      * bench's README). An idle worker pays about ten system calls once, then sleeps.
      */
     static final int RECEIVE_POLLS = 10;
+
+    /**
+     * A failed look of one message type (mode 2) that took longer than this walked a long queue of other workers'
+     * messages (an empty or short queue answers in about a microsecond): the worker stops looking and blocks, so
+     * looking adds at most one long walk to the one its blocking receive makes.
+     */
+    static final long LONG_LOOK_NANOS = 5_000;
 
     private final MessageQueue queue;
 
@@ -242,18 +249,22 @@ public final class SysVTransport implements TaskTransport {
         }
 
         /**
-         * In mode 3, up to {@link #RECEIVE_POLLS} non-blocking receives with the CPU yielded between them, before the
-         * receive that sleeps. @return the text length, or -1 when none came
+         * Up to {@link #RECEIVE_POLLS} non-blocking receives with the CPU yielded between them, before the receive
+         * that sleeps. In mode 2 a receive of one type walks past the other workers' messages: a look that took
+         * longer than {@link #LONG_LOOK_NANOS} (a long queue of those) ends the looking.
+         * @return the text length, or -1 when none came
          */
         private int poll(FrameBuffer buffer) {
-            if (this.msgtyp != 0) {
-                // mode 2: a receive of one message type walks the queue past the others' messages; do it once
-                return -1;
-            }
+            MessageQueue queue = SysVTransport.this.queue;
+            boolean typed = this.msgtyp != 0;
             for (int i = 0; i < RECEIVE_POLLS; i++) {
-                int length = SysVTransport.this.queue.receive(buffer, 0, false);
+                long start = typed ? System.nanoTime() : 0;
+                int length = queue.receive(buffer, this.msgtyp, false);
                 if (length >= 0) {
                     return length;
+                }
+                if (typed && System.nanoTime() - start > LONG_LOOK_NANOS) {
+                    return -1;
                 }
                 Thread.yield();
             }
