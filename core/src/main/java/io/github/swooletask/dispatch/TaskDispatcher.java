@@ -3,7 +3,6 @@ package io.github.swooletask.dispatch;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -50,7 +49,7 @@ public final class TaskDispatcher {
 
     private final DispatchStatistics statistics = new DispatchStatistics();
 
-    private final LongAdder sentMessages = new LongAdder();
+    private final SentMessages sentMessages = new SentMessages();
 
     private final DispatcherSettings.Batching batching;
 
@@ -95,7 +94,8 @@ public final class TaskDispatcher {
         this.inline = transport.maxFrameSize() > TaskTransport.MESSAGE_SIZE;
         this.maxInlineData = transport.maxFrameSize() - DataHead.HEADER_SIZE;
         this.depth = () -> this.transport.status().depth();
-        this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()), BACKLOG_CHECK_NANOS);
+        this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()),
+                BacklogEstimate.byteThresholdFor(TaskBatcher.capacityOf(transport)), BACKLOG_CHECK_NANOS);
         this.batcher = settings.batches() ? new TaskBatcher(transport, this.targeting.streams(),
                 this.batching.linger().toNanos(), this.statistics, this.sentMessages) : null;
     }
@@ -195,7 +195,7 @@ public final class TaskDispatcher {
             this.encoder.discardSpill(buffer.frame(), this.format);
             throw ex;
         }
-        this.sentMessages.increment();
+        this.sentMessages.sent(length);
         this.statistics.queued(1);
     }
 
@@ -244,8 +244,8 @@ public final class TaskDispatcher {
     }
 
     private boolean hasBacklog() {
-        return this.backlog.hasBacklog(this.sentMessages.sum(), this.batching.receivedMessages().getAsLong(),
-                System::nanoTime, this.depth);
+        return this.backlog.hasBacklog(this.sentMessages.count(), this.batching.receivedMessages().getAsLong(),
+                this.sentMessages.lastBytes(), System::nanoTime, this.depth);
     }
 
     /** Sends every open batch now (for example before the workers stop). */

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@link BacklogEstimate} on its own: the threshold, the write-off of lost messages, a failing depth probe. */
+/** {@link BacklogEstimate} on its own: the thresholds, the write-off of lost messages, a failing depth probe. */
 class BacklogEstimateTest {
 
     private static final long INTERVAL = 10_000_000L;
@@ -36,6 +36,25 @@ class BacklogEstimateTest {
         assertThat(BacklogEstimate.thresholdFor(1)).isEqualTo(2);
         assertThat(BacklogEstimate.thresholdFor(3)).isEqualTo(6);
         assertThat(BacklogEstimate.thresholdFor(0)).isEqualTo(2);
+    }
+
+    @Test
+    void largeMessagesClaimABacklogFromAnEighthOfTheQueueOn() {
+        assertThat(BacklogEstimate.byteThresholdFor(16_384)).isEqualTo(2_048);
+        assertThat(BacklogEstimate.byteThresholdFor(Long.MAX_VALUE)).as("capacity unknown").isEqualTo(Long.MAX_VALUE);
+        BacklogEstimate estimate = new BacklogEstimate(4, 2_048, INTERVAL);
+        assertThat(estimate.messagesFor(0)).as("size unknown").isEqualTo(4);
+        assertThat(estimate.messagesFor(28)).as("small messages").isEqualTo(4);
+        assertThat(estimate.messagesFor(512)).isEqualTo(4);
+        assertThat(estimate.messagesFor(1_036)).as("1 KiB frames").isEqualTo(2);
+        assertThat(estimate.messagesFor(2_100)).isEqualTo(1);
+        assertThat(estimate.messagesFor(7_264)).as("a batch of seven 1 KiB frames").isEqualTo(1);
+        LongSupplier clock = () -> T0;
+        assertThat(estimate.hasBacklog(1, 0, 7_264, clock, depth(1))).as("one batch waiting").isTrue();
+        assertThat(estimate.hasBacklog(1, 1, 7_264, clock, depth(0))).as("none waiting").isFalse();
+        assertThat(estimate.hasBacklog(1, 0, 28, clock, depth(1))).as("one small message waiting").isFalse();
+        assertThat(new BacklogEstimate(4, INTERVAL).hasBacklog(1, 0, 7_264, clock, depth(1)))
+            .as("no byte threshold").isFalse();
     }
 
     @Test

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class TaskBatcherTest {
 
     private final DispatchStatistics statistics = new DispatchStatistics();
 
-    private final LongAdder sentMessages = new LongAdder();
+    private final SentMessages sentMessages = new SentMessages();
 
     private final List<TaskBatcher> batchers = new ArrayList<>();
 
@@ -108,24 +107,28 @@ class TaskBatcherTest {
                 "2:7:" + (TaskFlags.REPLY | TaskFlags.JSON | TaskFlags.ROUTED) + ":mail:null:{\"to\":\"x\"}",
                 "3:7:" + (TaskFlags.NONBLOCK | TaskFlags.TRACED) + ":null:traceparent=00-abc-01:traced");
         assertThat(this.statistics.queuedCount()).as("tasks queued").isEqualTo(3);
-        assertThat(this.sentMessages.sum()).as("messages sent").isEqualTo(1);
+        assertThat(this.sentMessages.count()).as("messages sent").isEqualTo(1);
         assertThat(batcher.flush(0, deadline())).as("nothing left to flush").isTrue();
         assertThat(transport.sent()).hasSize(1);
     }
 
     @Test
-    void onlySmallFramesJoinABatchAndABatchStaysWithinHalfTheCapacity() {
+    void framesUpToHalfABatchJoinABatchAndABatchStaysWithinHalfTheCapacity() {
         InMemoryTransport large = InMemoryTransport.preemptive(1);
         assertThat(TaskBatcher.batchLimit(large)).isEqualTo(TaskFrame.SPILL_THRESHOLD - 1);
         TaskBatcher batcher = batcher(large, NEVER);
-        assertThat(batcher.accepts(TaskBatcher.MAX_ITEM)).isTrue();
-        assertThat(batcher.accepts(TaskBatcher.MAX_ITEM + 1)).isFalse();
+        assertThat(batcher.maxItem()).as("four of the largest fit in a batch")
+            .isEqualTo((TaskFrame.SPILL_THRESHOLD - 1 - TaskFrame.HEADER_SIZE) / 4);
+        assertThat(batcher.accepts(1024 + TaskFrame.HEADER_SIZE)).as("a 1 KiB task").isTrue();
+        assertThat(batcher.accepts(2048 + TaskFrame.HEADER_SIZE)).as("a 2 KiB task").isFalse();
+        assertThat(batcher.accepts(batcher.maxItem())).isTrue();
+        assertThat(batcher.accepts(batcher.maxItem() + 1)).isFalse();
 
         InMemoryTransport small = new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1000);
         assertThat(TaskBatcher.batchLimit(small)).isEqualTo(500);
         TaskBatcher smallBatcher = batcher(small, NEVER);
-        assertThat(smallBatcher.accepts(500 - TaskFrame.HEADER_SIZE)).isTrue();
-        assertThat(smallBatcher.accepts(500 - TaskFrame.HEADER_SIZE + 1)).isFalse();
+        assertThat(smallBatcher.accepts((500 - TaskFrame.HEADER_SIZE) / 4)).isTrue();
+        assertThat(smallBatcher.accepts((500 - TaskFrame.HEADER_SIZE) / 4 + 1)).isFalse();
     }
 
     @Test
@@ -159,7 +162,7 @@ class TaskBatcherTest {
         await("the flusher to send the open batch").atMost(DEADLINE).until(() -> transport.sent().size() == 1);
         assertThat(tasksOf(transport.sent().get(0)))
             .containsExactly("1:0:" + TaskFlags.NONBLOCK + ":null:null:lingers");
-        assertThat(this.sentMessages.sum()).isEqualTo(1);
+        assertThat(this.sentMessages.count()).isEqualTo(1);
     }
 
     @Test

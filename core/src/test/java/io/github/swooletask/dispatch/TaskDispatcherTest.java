@@ -294,7 +294,7 @@ class TaskDispatcherTest {
             dispatcher.dispatch(text("task " + i));
             expected.add(i + ":" + TaskFlags.NONBLOCK + ":null:task " + i);
         }
-        byte[] large = new byte[TaskBatcher.MAX_ITEM];
+        byte[] large = new byte[TaskFrame.SPILL_THRESHOLD / 2];  // a frame over half a batch
         dispatcher.dispatch(OutgoingTask.of(0, large));
         dispatcher.flush();
 
@@ -312,6 +312,26 @@ class TaskDispatcherTest {
         assertThat(tasks).hasSize(21);
         assertThat(frames).as("fewer messages than tasks").hasSizeLessThan(21);
         assertThat(dispatcher.statistics().queuedCount()).isEqualTo(21);
+    }
+
+    @Test
+    void kibibyteTasksAreBatchedOnceAnEighthOfTheQueueWaits() throws Exception {
+        InMemoryTransport transport = transport(IpcMode.MSGQUEUE_PREEMPTIVE, 2, 16_384);
+        // no worker takes anything; with 2 workers small messages claim a backlog from 4 on, 1 KiB ones from 2 on
+        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(2)
+            .withBatching(DispatcherSettings.Batching.on(Duration.ofSeconds(10), () -> 0)));
+        for (int i = 0; i < 8; i++) {
+            dispatcher.dispatch(OutgoingTask.of(0, new byte[1024]));
+        }
+        dispatcher.flush();
+
+        List<byte[]> frames = transport.sent();
+        assertThat(frames.subList(0, 2)).as("sent alone before 2 KiB waited")
+            .allSatisfy((frame) -> assertThat(flagsOf(frame) & TaskFlags.BATCH).isZero());
+        assertThat(frames.get(2)).as("the third frame").satisfies((frame) -> assertThat(flagsOf(frame))
+            .isEqualTo(TaskFlags.BATCH | TaskFlags.NONBLOCK));
+        assertThat(frames).as("two alone, then one batch of six").hasSize(3);
+        assertThat(tasksSent(transport)).hasSize(8);
     }
 
     @Test
