@@ -1,7 +1,11 @@
 package io.github.swooletask.spring.observation;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import io.micrometer.common.KeyValues;
 
+import io.github.swooletask.spring.handler.TaskHandlerMethod;
 import io.github.swooletask.spring.observation.SwooleTaskObservation.ProcessHighCardinalityKeys;
 import io.github.swooletask.spring.observation.SwooleTaskObservation.ProcessLowCardinalityKeys;
 
@@ -20,6 +24,12 @@ public class DefaultTaskProcessObservationConvention implements TaskProcessObser
     /** The name of the observation, and so of its timer: the contract's execution timer. */
     public static final String NAME = "swoole.task.execution";
 
+    /** Per handler (a fixed set): the contextual name, made once. */
+    private final Map<TaskHandlerMethod, String> contextualNames = new ConcurrentHashMap<>();
+
+    /** Per handler: the low-cardinality key values of a run that succeeded, made once. */
+    private final Map<TaskHandlerMethod, KeyValues> successKeyValues = new ConcurrentHashMap<>();
+
     @Override
     public String getName() {
         return NAME;
@@ -27,11 +37,28 @@ public class DefaultTaskProcessObservationConvention implements TaskProcessObser
 
     @Override
     public String getContextualName(TaskReceiverContext context) {
-        return "process " + context.getDestination();
+        String name = this.contextualNames.get(context.getHandler());
+        if (name == null) {
+            name = "process " + context.getDestination();
+            this.contextualNames.putIfAbsent(context.getHandler(), name);
+        }
+        return name;
     }
 
     @Override
     public KeyValues getLowCardinalityKeyValues(TaskReceiverContext context) {
+        if (context.getError() != null) {
+            return lowCardinality(context);
+        }
+        KeyValues keyValues = this.successKeyValues.get(context.getHandler());
+        if (keyValues == null) {
+            keyValues = lowCardinality(context);
+            this.successKeyValues.putIfAbsent(context.getHandler(), keyValues);
+        }
+        return keyValues;
+    }
+
+    private static KeyValues lowCardinality(TaskReceiverContext context) {
         Throwable error = context.getError();
         return KeyValues.of(ProcessLowCardinalityKeys.MESSAGING_SYSTEM.withValue(TaskReceiverContext.REMOTE_SERVICE_NAME),
                 ProcessLowCardinalityKeys.MESSAGING_OPERATION.withValue("process"),

@@ -27,10 +27,10 @@ final class TraceFields {
 
     /** Frame bytes back into fields; lines without a name and {@code =} are skipped. Null gives none. */
     static Map<String, String> decode(byte @Nullable [] bytes) {
-        Map<String, String> fields = new LinkedHashMap<>();
         if (bytes == null) {
-            return fields;
+            return Map.of();
         }
+        Map<String, String> fields = new LinkedHashMap<>();
         for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
             int eq = line.indexOf('=');
             if (eq > 0) {
