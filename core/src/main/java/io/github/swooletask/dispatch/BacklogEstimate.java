@@ -90,6 +90,14 @@ final class BacklogEstimate {
     }
 
     /**
+     * The estimate against the threshold alone, without the clock or a check of the real depth: for a task that
+     * joins a batch already open (the check was made when it opened).
+     */
+    boolean exceedsThreshold(long sent, long received, int lastBytes) {
+        return sent - received - this.lost >= messagesFor(lastBytes);
+    }
+
+    /**
      * @param sent messages this dispatcher sent so far
      * @param received messages the workers took so far
      * @param nowNanos the time now ({@link System#nanoTime()})

@@ -114,18 +114,18 @@ final class TaskBatcher {
      * Adds a task to the open batch of {@code slot}, first sending that batch if the task does not fit.
      * @param target the worker of the task (the batch's), or {@link OutgoingTask#ANY_WORKER}
      * @param deliveryFlags flags the dispatcher adds to the task's own
-     * @param deadlineNanos how long to wait for room if the full batch must go out first
+     * @param timeoutNanos how long to wait for room if the full batch must go out first
      * @return false if a full batch could not be sent in time (the task was not added)
      */
     boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
-            long deadlineNanos) {
+            long timeoutNanos) {
         Batch batch = this.batches[slot];
         int size = task.inlineSize();
         batch.lock.lock();
         try {
             // a batch the flusher could not send (the queue was full) goes out first, under the full-queue policy:
             // a task is accepted only into a batch that can still go out within the linger
-            if ((batch.stale || batch.used + size > this.maxBatch) && !batch.send(deadlineNanos, true)) {
+            if ((batch.stale || batch.used + size > this.maxBatch) && !batch.send(timeoutNanos, true)) {
                 return false;
             }
             batch.target = target;
@@ -147,18 +147,23 @@ final class TaskBatcher {
     }
 
     /** Sends the open batch of {@code slot}, if any, before a task travels alone (keeps a producer's order). */
-    boolean flush(int slot, long deadlineNanos) {
+    boolean flush(int slot, long timeoutNanos) {
         Batch batch = this.batches[slot];
         if (batch.count == 0) {
             return true;
         }
         batch.lock.lock();
         try {
-            return batch.count == 0 || batch.send(deadlineNanos, true);
+            return batch.count == 0 || batch.send(timeoutNanos, true);
         }
         finally {
             batch.lock.unlock();
         }
+    }
+
+    /** Whether {@code slot} has an open batch (a hint: read without its lock). */
+    boolean isOpen(int slot) {
+        return this.batches[slot].count > 0;
     }
 
     /** Whether the open batch of {@code slot} found the queue full and must go out before it takes more. */
@@ -213,7 +218,8 @@ final class TaskBatcher {
         for (Batch batch : this.batches) {
             batch.lock.lock();
             try {
-                if (batch.count > 0 && !batch.send(deadline, true) && batch.count != batch.reported) {
+                if (batch.count > 0 && !batch.send(Math.max(0, deadline - System.nanoTime()), true)
+                        && batch.count != batch.reported) {
                     // said once for the same tasks: a stop flushes before the workers stop and again on close
                     batch.reported = batch.count;
                     logger.error("{} batched task(s) could not be queued before shutdown: the queue stayed full",
@@ -255,15 +261,23 @@ final class TaskBatcher {
         long openedNanos;
 
         /**
-         * Sends this batch. With {@code wait}, retries until {@code deadlineNanos}; without, tries once.
+         * Sends this batch. With {@code wait}, retries for up to {@code timeoutNanos} from the first failed try (the
+         * clock is read only then); without, tries once.
          * @return whether it was sent (when not, it stays whole for a later try)
          */
-        boolean send(long deadlineNanos, boolean wait) {
+        boolean send(long timeoutNanos, boolean wait) {
             FrameEncoder.putBatchHeader(this.buffer.frame(), this.used - TaskFrame.HEADER_SIZE);
             int attempt = 0;
+            long deadline = 0;
             while (!TaskBatcher.this.transport.send(this.buffer, this.used, this.target, false)) {
-                if (!wait || System.nanoTime() - deadlineNanos >= 0
-                        || (TaskBatcher.this.closing && Thread.currentThread() != TaskBatcher.this.finalFlusher)) {
+                if (!wait || (TaskBatcher.this.closing && Thread.currentThread() != TaskBatcher.this.finalFlusher)) {
+                    return false;
+                }
+                long now = System.nanoTime();
+                if (attempt == 0) {
+                    deadline = now + timeoutNanos;
+                }
+                else if (now - deadline >= 0) {
                     return false;
                 }
                 FullQueueWaiter.IDLE.idle(attempt++);

@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
 /** {@link TaskBatcher} on an {@link InMemoryTransport}: what a batch holds, when it goes out, a full queue. */
 class TaskBatcherTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /** A linger no test waits for: only the test sends. */
     private static final long NEVER = TimeUnit.SECONDS.toNanos(600);
@@ -59,8 +59,8 @@ class TaskBatcherTest {
         return batcher;
     }
 
-    private static long deadline() {
-        return System.nanoTime() + DEADLINE.toNanos();
+    private static long timeout() {
+        return TIMEOUT.toNanos();
     }
 
     private static OutgoingTask text(String text) {
@@ -92,15 +92,15 @@ class TaskBatcherTest {
         InMemoryTransport transport = InMemoryTransport.preemptive(1);
         TaskBatcher batcher = batcher(transport, NEVER);
         byte[] trace = "traceparent=00-abc-01".getBytes(StandardCharsets.UTF_8);
-        assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, text("plain"), 1, 7, TaskFlags.NONBLOCK, deadline()))
+        assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, text("plain"), 1, 7, TaskFlags.NONBLOCK, timeout()))
             .isTrue();
         assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, OutgoingTask.of(TaskName.of("mail"), TaskFlags.JSON,
-                "{\"to\":\"x\"}".getBytes(StandardCharsets.UTF_8)), 2, 7, TaskFlags.REPLY, deadline())).isTrue();
+                "{\"to\":\"x\"}".getBytes(StandardCharsets.UTF_8)), 2, 7, TaskFlags.REPLY, timeout())).isTrue();
         assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, text("traced").withTrace(trace), 3, 7,
-                TaskFlags.NONBLOCK, deadline())).isTrue();
+                TaskFlags.NONBLOCK, timeout())).isTrue();
         assertThat(transport.sent()).as("nothing sent while the batch is open").isEmpty();
 
-        assertThat(batcher.flush(0, deadline())).isTrue();
+        assertThat(batcher.flush(0, timeout())).isTrue();
         assertThat(transport.sent()).hasSize(1);
         assertThat(tasksOf(transport.sent().get(0))).containsExactly(
                 "1:7:" + TaskFlags.NONBLOCK + ":null:null:plain",
@@ -108,7 +108,7 @@ class TaskBatcherTest {
                 "3:7:" + (TaskFlags.NONBLOCK | TaskFlags.TRACED) + ":null:traceparent=00-abc-01:traced");
         assertThat(this.statistics.queuedCount()).as("tasks queued").isEqualTo(3);
         assertThat(this.sentMessages.count()).as("messages sent").isEqualTo(1);
-        assertThat(batcher.flush(0, deadline())).as("nothing left to flush").isTrue();
+        assertThat(batcher.flush(0, timeout())).as("nothing left to flush").isTrue();
         assertThat(transport.sent()).hasSize(1);
     }
 
@@ -138,17 +138,17 @@ class TaskBatcherTest {
         OutgoingTask task = OutgoingTask.of(0, new byte[400]);
         int perBatch = (TaskBatcher.batchLimit(transport) - TaskFrame.HEADER_SIZE) / task.inlineSize();
         for (int id = 1; id <= perBatch; id++) {
-            assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, task, id, 0, TaskFlags.NONBLOCK, deadline()))
+            assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, task, id, 0, TaskFlags.NONBLOCK, timeout()))
                 .isTrue();
         }
         assertThat(transport.sent()).as("a batch with room left stays open").isEmpty();
         assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, task, perBatch + 1, 0, TaskFlags.NONBLOCK,
-                deadline())).isTrue();
+                timeout())).isTrue();
         assertThat(transport.sent()).as("the full batch went out first").hasSize(1);
         assertThat(tasksOf(transport.sent().get(0))).hasSize(perBatch).first().asString().startsWith("1:");
         assertThat(transport.sent().get(0).length).isLessThanOrEqualTo(TaskBatcher.batchLimit(transport));
 
-        batcher.flush(0, deadline());
+        batcher.flush(0, timeout());
         assertThat(transport.sent()).hasSize(2);
         assertThat(tasksOf(transport.sent().get(1))).singleElement().asString().startsWith((perBatch + 1) + ":");
         assertThat(this.statistics.queuedCount()).isEqualTo(perBatch + 1);
@@ -158,8 +158,8 @@ class TaskBatcherTest {
     void anOpenBatchGoesOutAfterTheLinger() throws Exception {
         InMemoryTransport transport = InMemoryTransport.preemptive(1);
         TaskBatcher batcher = batcher(transport, TimeUnit.MILLISECONDS.toNanos(5));
-        batcher.append(0, OutgoingTask.ANY_WORKER, text("lingers"), 1, 0, TaskFlags.NONBLOCK, deadline());
-        await("the flusher to send the open batch").atMost(DEADLINE).until(() -> transport.sent().size() == 1);
+        batcher.append(0, OutgoingTask.ANY_WORKER, text("lingers"), 1, 0, TaskFlags.NONBLOCK, timeout());
+        await("the flusher to send the open batch").atMost(TIMEOUT).until(() -> transport.sent().size() == 1);
         assertThat(tasksOf(transport.sent().get(0)))
             .containsExactly("1:0:" + TaskFlags.NONBLOCK + ":null:null:lingers");
         assertThat(this.sentMessages.count()).isEqualTo(1);
@@ -172,15 +172,15 @@ class TaskBatcherTest {
         transport.post(0, new byte[900]);
         TaskBatcher batcher = batcher(transport, TimeUnit.MILLISECONDS.toNanos(1));
         batcher.append(0, OutgoingTask.ANY_WORKER, OutgoingTask.of(0, new byte[100]), 1, 0, TaskFlags.NONBLOCK,
-                deadline());
+                timeout());
         batcher.append(0, OutgoingTask.ANY_WORKER, OutgoingTask.of(0, new byte[100]), 2, 0, TaskFlags.NONBLOCK,
-                deadline());
+                timeout());
         await("the flusher to keep the batch while the queue is full").during(Duration.ofMillis(50))
-            .atMost(DEADLINE).until(() -> transport.sent().isEmpty());
+            .atMost(TIMEOUT).until(() -> transport.sent().isEmpty());
 
         FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
         assertThat(transport.receiver(0).receive(buffer)).as("the other producer's message").isEqualTo(900);
-        await("the flusher to send the batch once there is room").atMost(DEADLINE)
+        await("the flusher to send the batch once there is room").atMost(TIMEOUT)
             .until(() -> transport.sent().size() == 1);
         assertThat(tasksOf(transport.sent().get(0))).hasSize(2);
         assertThat(this.statistics.queuedCount()).isEqualTo(2);
@@ -190,8 +190,8 @@ class TaskBatcherTest {
     void closeSendsTheOpenBatches() throws Exception {
         InMemoryTransport transport = InMemoryTransport.preemptive(1);
         TaskBatcher batcher = batcher(transport, NEVER);
-        batcher.append(0, OutgoingTask.ANY_WORKER, text("at close"), 1, 0, TaskFlags.NONBLOCK, deadline());
-        batcher.close(DEADLINE.toNanos());
+        batcher.append(0, OutgoingTask.ANY_WORKER, text("at close"), 1, 0, TaskFlags.NONBLOCK, timeout());
+        batcher.close(TIMEOUT.toNanos());
         assertThat(transport.sent()).hasSize(1);
         assertThat(tasksOf(transport.sent().get(0)))
             .containsExactly("1:0:" + TaskFlags.NONBLOCK + ":null:null:at close");
