@@ -52,6 +52,9 @@ final class TaskBatcher {
 
     private final SentMessages sentMessages;
 
+    /** The queue's capacity in bytes, read once ({@link Long#MAX_VALUE} when unknown). */
+    private final long capacity;
+
     /** Largest batch message: below the spill threshold and at most half the queue's capacity, so it always fits. */
     private final int maxBatch;
 
@@ -68,7 +71,8 @@ final class TaskBatcher {
         this.lingerNanos = lingerNanos;
         this.linger = BackoffIdleStrategy.parking(Duration.ofNanos(Math.max(1, lingerNanos)));
         this.statistics = statistics;
-        this.maxBatch = batchLimit(transport);
+        this.capacity = capacityOf(transport);
+        this.maxBatch = batchLimit(this.capacity);
         this.maxItem = (this.maxBatch - TaskFrame.HEADER_SIZE) / 4;
         this.batches = new Batch[targets];
         for (int i = 0; i < targets; i++) {
@@ -84,7 +88,10 @@ final class TaskBatcher {
      * shutdown and its tasks be lost. Batches are kept to half the capacity (and below the spill threshold).
      */
     static int batchLimit(TaskTransport transport) {
-        long capacity = capacityOf(transport);
+        return batchLimit(capacityOf(transport));
+    }
+
+    private static int batchLimit(long capacity) {
         return (int) Math.max(TaskFrame.HEADER_SIZE, Math.min(TaskFrame.SPILL_THRESHOLD - 1, capacity / 2));
     }
 
@@ -103,6 +110,11 @@ final class TaskBatcher {
     /** Whether a frame of {@code size} bytes may join a batch (four such fit in one). */
     boolean accepts(int size) {
         return size <= this.maxItem;
+    }
+
+    /** The queue's capacity in bytes as read when this batcher was made, {@link Long#MAX_VALUE} when unknown. */
+    long capacity() {
+        return this.capacity;
     }
 
     /** The largest frame that joins a batch. */

@@ -94,10 +94,11 @@ public final class TaskDispatcher {
         this.inline = transport.maxFrameSize() > TaskTransport.MESSAGE_SIZE;
         this.maxInlineData = transport.maxFrameSize() - DataHead.HEADER_SIZE;
         this.depth = () -> this.transport.status().depth();
-        this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()),
-                BacklogEstimate.byteThresholdFor(TaskBatcher.capacityOf(transport)), BACKLOG_CHECK_NANOS);
         this.batcher = settings.batches() ? new TaskBatcher(transport, this.targeting.streams(),
                 this.batching.linger().toNanos(), this.statistics, this.sentMessages) : null;
+        this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()),
+                BacklogEstimate.byteThresholdFor((this.batcher != null) ? this.batcher.capacity() : Long.MAX_VALUE),
+                BACKLOG_CHECK_NANOS);
     }
 
     public DispatchStatistics statistics() {
