@@ -458,6 +458,9 @@ public final class TaskWorkerPool {
      */
     public int selectWorker() {
         int n = this.workers.length;
+        if (n == 1) {
+            return 0;  // no choice to make: reading the worker's state would only pull its cache line over
+        }
         int start = (this.nextTarget.getAndIncrement() & Integer.MAX_VALUE) % n;
         for (int k = 0; k < n; k++) {
             int i = (start + k) % n;
