@@ -77,10 +77,9 @@ def kind(symbol, dso):
         return "libc (msgsnd, msgrcv, sched_yield wrappers)"
     if "jffi" in dso or "$jnr$" in symbol:
         return "jnr-ffi call stubs"
-    if "io.github.swooletask.bench" in symbol:
-        return "bench harness (producer loop, handler body)"
     if "io.github.swooletask" in symbol:
-        return "swoole-task Java code (JIT-compiled, with what it inlined)"
+        # the JIT inlines dispatch into the bench's producer loop and the bench's handler into the worker
+        return "Java code of swoole-task and the bench (JIT-compiled)"
     if "libjvm" in dso or "Interpreter" in symbol or "Stub" in symbol:
         return "JVM runtime (interpreter, stubs, safepoint polls)"
     if "java." in symbol or "jdk." in symbol:

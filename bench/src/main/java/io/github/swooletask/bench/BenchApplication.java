@@ -127,10 +127,10 @@ public final class BenchApplication {
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                     System.getProperty("os.version"), System.getProperty("java.version"), limits.msgmnb(),
                     limits.msgmax());
-            out.printf("# %smode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s tmpdir=%s%s%s%n",
+            out.printf("# %smode=%d payload=%d workers=%d producers=%d tasks=%d warmup=%d batching=%s metrics=%s tmpdir=%s%s%s%n",
                     options.latency() ? "latency, one task at a time: " : "", options.mode(), options.payload(), options.workers(), options.producers(), options.tasks(),
                     options.warmup(), (options.batching() == null) ? "default" : (options.batching() ? "on" : "off"),
-                    workDir,
+                    options.metrics() ? "on" : "off", workDir,
                     (key != null) ? String.format(" key=0x%08x", key) : options.redisStreams() ? "" : " key=private",
                     (options.externalProducer() != null) ? " external-producer=" + options.externalProducer() : "");
             if (redis != null) {

@@ -27,11 +27,13 @@ import java.util.Locale;
  * @param baselineRaw whether to run the plain Lettuce XADD / XREADGROUP + XACK baseline
  * @param latency whether to send the tasks one at a time and report latencies instead of a rate
  * @param repeat how many times the whole run (with its baselines) is repeated, alternating; 1 for once
+ * @param metrics whether the application has a {@code SimpleMeterRegistry}, so the starter's meters and execution
+ * timer are recorded as with an actuator
  */
 public record BenchOptions(int mode, int payload, int workers, long tasks, int producers, Integer key,
         boolean baselineC, boolean baselineExecutor, String externalProducer, long warmup, Boolean batching,
         Path tmpdir, boolean backlog, String transport, String redisHost, int redisPort, boolean baselineSpringData,
-        boolean baselineRaw, boolean latency, int repeat) {
+        boolean baselineRaw, boolean latency, int repeat, boolean metrics) {
 
     /** {@code --transport local}. */
     public static final String LOCAL = "local";
@@ -66,6 +68,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
               --warmup N               untimed tasks first (default 10% of --tasks; with --latency at least 50000)
               --batching on|off        set swoole.task.batching.enabled (default: the starter's default);
                                        off sends one task per message, as the C baseline does
+              --metrics on|off         give the application a SimpleMeterRegistry, so the starter's meters and
+                                       execution timer record as with an actuator (default off: no registry)
               --tmpdir DIR             parent of the run's private directory, which becomes swoole.task.tmpdir
                                        (spill files) and holds the mode 1 socket (default: java.io.tmpdir)
               --backlog                with --external-producer: queue every task before the workers start, then
@@ -93,6 +97,7 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         String external = null;
         Long warmup = null;
         Boolean batching = null;
+        boolean metrics = false;
         Path tmpdir = null;
         boolean backlog = false;
         String transport = LOCAL;
@@ -139,6 +144,11 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                     case "on", "true" -> Boolean.TRUE;
                     case "off", "false" -> Boolean.FALSE;
                     default -> throw new IllegalArgumentException("--batching must be on or off, was " + value);
+                };
+                case "--metrics" -> metrics = switch (value.toLowerCase(Locale.ROOT)) {
+                    case "on" -> true;
+                    case "off" -> false;
+                    default -> throw new IllegalArgumentException("--metrics must be on or off, was " + value);
                 };
                 default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
             }
@@ -233,7 +243,7 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
         long warm = backlog ? 0 : (warmup != null) ? warmup
                 : (latency != null) ? Math.max(tasks / 10, LATENCY_WARMUP) : tasks / 10;
         return new BenchOptions(mode, payload, workers, tasks, producers, key, c, executor, external, warm, batching,
-                tmpdir, backlog, transport, redisHost, redisPort, springData, raw, latency != null, repeat);
+                tmpdir, backlog, transport, redisHost, redisPort, springData, raw, latency != null, repeat, metrics);
     }
 
     /** Whether tasks travel over Redis Streams. */

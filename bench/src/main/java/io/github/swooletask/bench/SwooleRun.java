@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -51,6 +53,7 @@ final class SwooleRun {
         long msgmnb = (options.mode() == 1 || options.redisStreams()) ? -1 : KernelLimits.read().msgmnb();
         RunResult result;
         long handled;
+        MeterRegistry registry;
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(BenchConfiguration.class)
             .web(WebApplicationType.NONE)
             .bannerMode(Banner.Mode.OFF)
@@ -66,15 +69,28 @@ final class SwooleRun {
                 result = options.backlog() ? drainBacklog(options, key, programs, counter, msgmnb, context)
                         : drainExternal(options, key, programs, counter, msgmnb, out);
             }
+            registry = options.metrics() ? context.getBean(MeterRegistry.class) : null;
         }
-        // read after the workers stopped: a task handled twice would show here
+        // read after the workers stopped: a task handled twice would show here, and every run was timed
         handled = counter.handled();
+        if (registry != null) {
+            reportExecutionTimer(registry, out);
+        }
         if (counter.wrongLength() > 0) {
             throw new IllegalStateException(counter.wrongLength() + " tasks arrived with a payload of the wrong size");
         }
         return new RunResult(result.name(), result.mode(), result.payload(), result.workers(), result.producers(),
                 result.tasks(), result.seconds(), result.tasksPerSecond(), result.msgmnb(), result.dispatched(),
                 handled, result.note());
+    }
+
+    /** With {@code --metrics on}: how many task runs the starter's execution timer counted (warm-up included). */
+    private static void reportExecutionTimer(MeterRegistry registry, PrintStream out) {
+        long timed = 0;
+        for (Timer timer : registry.find("swoole.task.execution").timers()) {
+            timed += timer.count();
+        }
+        out.printf("  metrics: swoole.task.execution counted %d task runs%n", timed);
     }
 
     /** The properties as an application.properties file would give them: all values are strings. */
@@ -106,6 +122,7 @@ final class SwooleRun {
             properties.put("swoole.task.batching.enabled", options.batching().toString());
         }
         properties.put("swoole.task.dead-letter.enabled", "false");
+        properties.put(BenchConfiguration.METRICS, Boolean.toString(options.metrics()));
         if (options.backlog()) {
             properties.put("swoole.task.auto-startup", "false");
         }

@@ -21,12 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchSmokeTest {
 
     @Test
-    void mode3RunHandlesEveryDispatchedTask() throws Exception {
+    void mode3RunWithMetricsHandlesAndTimesEveryDispatchedTask() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         BenchApplication.Report report;
         try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
             report = BenchApplication.run(new String[] { "--tasks", "20000", "--mode", "3", "--payload", "16",
-                "--workers", "2" }, out);
+                "--workers", "2", "--metrics", "on" }, out);
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         List<String> lines = text.lines().toList();
@@ -40,6 +40,8 @@ class BenchSmokeTest {
         assertEquals(20000 + 2000, swoole.dispatched(), "warm-up (10%) plus timed tasks");
         assertEquals(swoole.dispatched(), swoole.handled(), text);
         assertEquals(Math.round(swoole.tasksPerSecond()), perSecond);
+        assertTrue(lines.contains("  metrics: swoole.task.execution counted " + swoole.dispatched() + " task runs"),
+                "the execution timer timed every run with --metrics on\n" + text);
     }
 
     @Test
