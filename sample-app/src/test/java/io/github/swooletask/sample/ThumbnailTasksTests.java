@@ -7,13 +7,17 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 import io.github.swooletask.spring.TaskOperations;
 import io.github.swooletask.test.DispatchedTask;
@@ -29,10 +33,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * workers run on the in-memory transport (no kernel queue, whatever application.yml says), tasks come in through
  * the REST API, {@link TaskOperations} and frames posted as PHP posts them.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "swoole.task.dead-letter.directory=${java.io.tmpdir}/swoole-task-sample-test-dead-letters")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureSwooleTaskTest
 class ThumbnailTasksTests {
+
+    /** The test's own dead-letter directory, removed after it (not a fixed path in the shared tmpdir). */
+    @TempDir
+    static Path deadLetters;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("swoole.task.dead-letter.directory", () -> deadLetters.resolve("dead-letters").toString());
+    }
 
     @LocalServerPort
     int port;
