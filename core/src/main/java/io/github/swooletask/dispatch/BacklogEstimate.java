@@ -5,11 +5,11 @@ import java.util.function.LongSupplier;
 /**
  * Whether the queue holds enough of a dispatcher's messages that a task sent now would wait anyway: the messages
  * sent minus those the workers took, against a threshold, which is lower for large messages (an eighth of the
- * queue's bytes is a backlog too: two batches of 7 KiB fill a queue of 16 KiB). Messages that will never be received (lost with a removed
- * queue, taken by another consumer) would keep that estimate high for good, so at most once per check interval a
- * claimed backlog is checked against the queue's real depth: when the queue is empty and the workers took nothing
- * since the last check, the estimate is written off. Pure apart from the depth probe it is given; thread-safe
- * (racing updates only delay a write-off).
+ * queue's bytes is a backlog too: two batches of 7 KiB fill a queue of 16 KiB). Messages that will never be
+ * received (lost with a removed queue, taken by another consumer) would keep that estimate high for good, so at
+ * most once per check interval a claimed backlog is checked against the queue's real depth: when the queue is
+ * empty and the workers took nothing since the last check, the estimate is written off. Pure apart from the depth
+ * probe it is given; thread-safe (racing updates only delay a write-off).
  */
 final class BacklogEstimate {
 
@@ -63,17 +63,6 @@ final class BacklogEstimate {
     /** The threshold for {@code workers} workers: twice their number, at least 2. */
     static long thresholdFor(int workers) {
         return Math.max(2, 2L * workers);
-    }
-
-    /**
-     * @param sent messages this dispatcher sent so far
-     * @param received messages the workers took so far
-     * @param clock the time now ({@link System#nanoTime()}), read only when a backlog is claimed (the hot path
-     * asks on every dispatch)
-     * @param depth reads the queue's real depth (messages); its failure means no backlog
-     */
-    boolean hasBacklog(long sent, long received, LongSupplier clock, LongSupplier depth) {
-        return hasBacklog(sent, received, 0, clock, depth);
     }
 
     /**

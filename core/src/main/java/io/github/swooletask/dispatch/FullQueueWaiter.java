@@ -19,7 +19,7 @@ import io.github.swooletask.transport.TaskTransport;
 final class FullQueueWaiter {
 
     /** Between tries to queue into a full queue: spin, then yield, then park 10 us doubling to 100 us. */
-    static final IdleStrategy IDLE = new BackoffIdleStrategy(64, 64, Duration.ofNanos(10_000),
+    private static final IdleStrategy IDLE = new BackoffIdleStrategy(64, 64, Duration.ofNanos(10_000),
             Duration.ofNanos(100_000));
 
     private final TaskTransport transport;
@@ -50,17 +50,29 @@ final class FullQueueWaiter {
      * @throws QueueFullException when no room came
      */
     void sendOrFail(FrameBuffer buffer, int length, int target) {
-        if (this.policy == FullQueuePolicy.BLOCK) {
-            long deadline = System.nanoTime() + this.timeoutNanos;
-            int attempt = 0;
-            while (System.nanoTime() - deadline < 0 && !this.closing.getAsBoolean()) {
-                IDLE.idle(attempt++);
-                if (this.transport.send(buffer, length, target, false)) {
-                    return;
-                }
-            }
+        if (this.policy == FullQueuePolicy.BLOCK
+                && retry(this.transport, buffer, length, target, this.timeoutNanos, this.closing)) {
+            return;
         }
         throw full();
+    }
+
+    /**
+     * Sends a frame the queue just had no room for again, idling between tries ({@link #IDLE}), for up to
+     * {@code timeoutNanos} from now or until {@code giveUp} says so.
+     * @return whether it was sent
+     */
+    static boolean retry(TaskTransport transport, FrameBuffer buffer, int length, int target, long timeoutNanos,
+            BooleanSupplier giveUp) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        int attempt = 0;
+        while (System.nanoTime() - deadline < 0 && !giveUp.getAsBoolean()) {
+            IDLE.idle(attempt++);
+            if (transport.send(buffer, length, target, false)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The exception for a task that found no room, with the queue's state as the kernel tells it now. */

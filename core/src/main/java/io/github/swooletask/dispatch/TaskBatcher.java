@@ -274,33 +274,28 @@ final class TaskBatcher {
 
         /**
          * Sends this batch. With {@code wait}, retries for up to {@code timeoutNanos} from the first failed try (the
-         * clock is read only then); without, tries once.
+         * clock is read only then), giving up when the batcher closes unless this is the final flush; without, tries
+         * once.
          * @return whether it was sent (when not, it stays whole for a later try)
          */
         boolean send(long timeoutNanos, boolean wait) {
             FrameEncoder.putBatchHeader(this.buffer.frame(), this.used - TaskFrame.HEADER_SIZE);
-            int attempt = 0;
-            long deadline = 0;
-            while (!TaskBatcher.this.transport.send(this.buffer, this.used, this.target, false)) {
-                if (!wait || (TaskBatcher.this.closing && Thread.currentThread() != TaskBatcher.this.finalFlusher)) {
-                    return false;
-                }
-                long now = System.nanoTime();
-                if (attempt == 0) {
-                    deadline = now + timeoutNanos;
-                }
-                else if (now - deadline >= 0) {
-                    return false;
-                }
-                FullQueueWaiter.IDLE.idle(attempt++);
+            TaskBatcher batcher = TaskBatcher.this;
+            boolean sent = batcher.transport.send(this.buffer, this.used, this.target, false);
+            if (!sent && wait) {
+                sent = FullQueueWaiter.retry(batcher.transport, this.buffer, this.used, this.target, timeoutNanos,
+                        () -> batcher.closing && Thread.currentThread() != batcher.finalFlusher);
             }
-            TaskBatcher.this.sentMessages.sent(this.used);
-            TaskBatcher.this.statistics.queued(this.count);
+            if (!sent) {
+                return false;
+            }
+            batcher.sentMessages.sent(this.used);
+            batcher.statistics.queued(this.count);
             this.count = 0;
             this.stale = false;
             this.reported = 0;
             this.used = TaskFrame.HEADER_SIZE;
-            TaskBatcher.this.open.decrementAndGet();
+            batcher.open.decrementAndGet();
             return true;
         }
     }
