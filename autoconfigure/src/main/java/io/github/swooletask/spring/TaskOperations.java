@@ -19,7 +19,8 @@ import io.github.swooletask.transport.QueueFullException;
  * {@code TaskPayloadConverter} writes it (JSON by default, PHP {@code serialize()} data in the 40-byte layouts of
  * {@code swoole.task.wire-format}). When the queue is full the configured policy applies: wait up to
  * {@code swoole.task.dispatch-timeout}, then throw {@link QueueFullException}, or throw at once. Implementations
- * are thread-safe.
+ * are thread-safe; one implements {@link #dispatchTo(int, String, Object)}, {@link #call(String, Object)} (which
+ * knows the default timeout) and {@link #callOn}, and the other methods come from those.
  */
 public interface TaskOperations {
 
@@ -28,7 +29,9 @@ public interface TaskOperations {
      * @return the task id
      * @throws QueueFullException when the queue stays full
      */
-    int dispatch(Object payload);
+    default int dispatch(Object payload) {
+        return dispatchTo(-1, null, payload);
+    }
 
     /**
      * Queues a task for {@code @TaskHandler(name)}.
@@ -36,14 +39,18 @@ public interface TaskOperations {
      * @return the task id
      * @throws QueueFullException when the queue stays full
      */
-    int dispatch(@Nullable String name, Object payload);
+    default int dispatch(@Nullable String name, Object payload) {
+        return dispatchTo(-1, name, payload);
+    }
 
     /**
      * Queues a task for the default handler on one worker (ipc-mode 2 only).
      * @param workerId the worker to run it (0-based), or -1 to let the dispatcher choose an idle one
      * @return the task id
      */
-    int dispatchTo(int workerId, Object payload);
+    default int dispatchTo(int workerId, Object payload) {
+        return dispatchTo(workerId, null, payload);
+    }
 
     /**
      * Queues a task.
@@ -59,7 +66,9 @@ public interface TaskOperations {
      * Runs a task on the default handler, waiting at most {@code swoole.task.call-timeout}.
      * @return a future of the handler's return value (see {@link #callOn})
      */
-    <T> CompletableFuture<T> call(Object payload);
+    default <T> CompletableFuture<T> call(Object payload) {
+        return call(null, payload);
+    }
 
     /**
      * Runs a task on {@code @TaskHandler(name)}, waiting at most {@code swoole.task.call-timeout}.
@@ -71,7 +80,9 @@ public interface TaskOperations {
      * Runs a task on {@code @TaskHandler(name)}, waiting at most {@code timeout}.
      * @return a future of the handler's return value (see {@link #callOn})
      */
-    <T> CompletableFuture<T> call(@Nullable String name, Object payload, Duration timeout);
+    default <T> CompletableFuture<T> call(@Nullable String name, Object payload, Duration timeout) {
+        return callOn(-1, name, payload, timeout);
+    }
 
     /**
      * Runs a task and completes with the handler's return value: the same object when the handler runs in this JVM

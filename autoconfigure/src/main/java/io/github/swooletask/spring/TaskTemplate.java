@@ -44,21 +44,6 @@ public class TaskTemplate implements TaskOperations {
     }
 
     @Override
-    public int dispatch(Object payload) {
-        return dispatchTo(-1, null, payload);
-    }
-
-    @Override
-    public int dispatch(@Nullable String name, Object payload) {
-        return dispatchTo(-1, name, payload);
-    }
-
-    @Override
-    public int dispatchTo(int workerId, Object payload) {
-        return dispatchTo(workerId, null, payload);
-    }
-
-    @Override
     public int dispatchTo(int workerId, @Nullable String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
         EncodedPayload encoded = this.converter.encode(payload, this.dispatcher.wireFormat());
@@ -70,13 +55,8 @@ public class TaskTemplate implements TaskOperations {
             }
             return taskId;
         }
-        catch (QueueFullException ex) {
-            failed(observation, ex);
-            throw FullQueueAdvice.advise(ex);
-        }
         catch (RuntimeException ex) {
-            failed(observation, ex);
-            throw ex;
+            throw failed(observation, ex);
         }
         finally {
             stopped(observation);
@@ -84,18 +64,8 @@ public class TaskTemplate implements TaskOperations {
     }
 
     @Override
-    public <T> CompletableFuture<T> call(Object payload) {
-        return callOn(-1, null, payload, this.defaultCallTimeout);
-    }
-
-    @Override
     public <T> CompletableFuture<T> call(@Nullable String name, Object payload) {
         return callOn(-1, name, payload, this.defaultCallTimeout);
-    }
-
-    @Override
-    public <T> CompletableFuture<T> call(@Nullable String name, Object payload, Duration timeout) {
-        return callOn(-1, name, payload, timeout);
     }
 
     @Override
@@ -107,13 +77,8 @@ public class TaskTemplate implements TaskOperations {
         try {
             return (CompletableFuture<T>) this.dispatcher.call(task(workerId, name, encoded, observation), timeout);
         }
-        catch (QueueFullException ex) {
-            failed(observation, ex);
-            throw FullQueueAdvice.advise(ex);
-        }
         catch (RuntimeException ex) {
-            failed(observation, ex);
-            throw ex;
+            throw failed(observation, ex);
         }
         finally {
             stopped(observation);
@@ -131,10 +96,12 @@ public class TaskTemplate implements TaskOperations {
         return (observations != null) ? observations.startDispatch(name) : null;
     }
 
-    private static void failed(TaskObservations.@Nullable Dispatch observation, RuntimeException ex) {
+    /** Marks the observation failed; @return what to throw: a full queue's exception with its advice added. */
+    private static RuntimeException failed(TaskObservations.@Nullable Dispatch observation, RuntimeException ex) {
         if (observation != null) {
             observation.failed(ex);
         }
+        return (ex instanceof QueueFullException full) ? FullQueueAdvice.advise(full) : ex;
     }
 
     private static void stopped(TaskObservations.@Nullable Dispatch observation) {

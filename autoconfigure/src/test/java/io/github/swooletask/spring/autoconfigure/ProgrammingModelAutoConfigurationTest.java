@@ -214,38 +214,13 @@ class ProgrammingModelAutoConfigurationTest {
         int dispatched;
 
         @Override
-        public int dispatch(Object payload) {
-            return dispatchTo(-1, null, payload);
-        }
-
-        @Override
-        public int dispatch(@Nullable String name, Object payload) {
-            return dispatchTo(-1, name, payload);
-        }
-
-        @Override
-        public int dispatchTo(int workerId, Object payload) {
-            return dispatchTo(workerId, null, payload);
-        }
-
-        @Override
         public int dispatchTo(int workerId, @Nullable String name, Object payload) {
             return ++this.dispatched;
         }
 
         @Override
-        public <T> CompletableFuture<T> call(Object payload) {
-            return callOn(-1, null, payload, Duration.ZERO);
-        }
-
-        @Override
         public <T> CompletableFuture<T> call(@Nullable String name, Object payload) {
             return callOn(-1, name, payload, Duration.ZERO);
-        }
-
-        @Override
-        public <T> CompletableFuture<T> call(@Nullable String name, Object payload, Duration timeout) {
-            return callOn(-1, name, payload, timeout);
         }
 
         @Override
