@@ -35,11 +35,6 @@ public enum SwooleTaskObservation implements ObservationDocumentation {
         public KeyName[] getHighCardinalityKeyNames() {
             return DispatchHighCardinalityKeys.values();
         }
-
-        @Override
-        public String getPrefix() {
-            return "swoole.task";
-        }
     },
 
     /** One run of a {@code @TaskHandler} method on a task worker; a retried task has one per attempt. */
@@ -59,12 +54,13 @@ public enum SwooleTaskObservation implements ObservationDocumentation {
         public KeyName[] getHighCardinalityKeyNames() {
             return ProcessHighCardinalityKeys.values();
         }
-
-        @Override
-        public String getPrefix() {
-            return "swoole.task";
-        }
     };
+
+    /** Both observations' names start with it. */
+    @Override
+    public String getPrefix() {
+        return "swoole.task";
+    }
 
     /** Low-cardinality keys of {@link #TASK_DISPATCH}. */
     public enum DispatchLowCardinalityKeys implements KeyName {
