@@ -140,16 +140,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                 case "--redis" -> redis = value;
                 case "--latency" -> latency = number(name, value, 1, 10_000_000);
                 case "--repeat" -> repeat = (int) number(name, value, 1, 1000);
-                case "--batching" -> batching = switch (value.toLowerCase(Locale.ROOT)) {
-                    case "on", "true" -> Boolean.TRUE;
-                    case "off", "false" -> Boolean.FALSE;
-                    default -> throw new IllegalArgumentException("--batching must be on or off, was " + value);
-                };
-                case "--metrics" -> metrics = switch (value.toLowerCase(Locale.ROOT)) {
-                    case "on" -> true;
-                    case "off" -> false;
-                    default -> throw new IllegalArgumentException("--metrics must be on or off, was " + value);
-                };
+                case "--batching" -> batching = onOff(name, value);
+                case "--metrics" -> metrics = onOff(name, value);
                 default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
             }
         }
@@ -254,6 +246,15 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
     /** Whether payloads of this size travel in spill files. */
     public boolean spills() {
         return this.payload >= 8180;
+    }
+
+    /** An option that is {@code on} ({@code true}) or {@code off} ({@code false}). */
+    private static boolean onOff(String name, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException(name + " must be on or off, was " + value);
+        };
     }
 
     private static long number(String name, String value, long min, long max) {

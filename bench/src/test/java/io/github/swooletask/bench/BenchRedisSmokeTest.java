@@ -1,8 +1,5 @@
 package io.github.swooletask.bench;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,15 +24,12 @@ class BenchRedisSmokeTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void redisStreamsRunWithBothBaselinesHandlesEveryTask() throws Exception {
         assumeTrue(installed(), "redis-server is not installed");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BenchApplication.Report report;
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            report = BenchApplication.run(new String[] { "--transport", "redis-streams", "--tasks", "1000",
-                "--mode", "3", "--payload", "16", "--workers", "2", "--baseline", "redis-all" }, out);
-        }
-        String text = bytes.toString(StandardCharsets.UTF_8);
-        List<String> lines = text.lines().toList();
-        String last = lines.get(lines.size() - 1);
+        BenchOutput run = BenchOutput.run("--transport", "redis-streams", "--tasks", "1000",
+                "--mode", "3", "--payload", "16", "--workers", "2", "--baseline", "redis-all");
+        BenchApplication.Report report = run.report();
+        String text = run.text();
+        List<String> lines = run.lines();
+        String last = run.last();
         assertTrue(last.matches("tasks_per_s=\\d+"), "last line: " + last + "\n" + text);
         assertEquals(Math.round(report.swoole().tasksPerSecond()), Long.parseLong(last.substring("tasks_per_s=".length())), text);
 

@@ -1,8 +1,5 @@
 package io.github.swooletask.bench;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.junit.jupiter.api.Assertions;
@@ -22,15 +19,12 @@ class BenchSmokeTest {
 
     @Test
     void mode3RunWithMetricsHandlesAndTimesEveryDispatchedTask() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BenchApplication.Report report;
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            report = BenchApplication.run(new String[] { "--tasks", "20000", "--mode", "3", "--payload", "16",
-                "--workers", "2", "--metrics", "on" }, out);
-        }
-        String text = bytes.toString(StandardCharsets.UTF_8);
-        List<String> lines = text.lines().toList();
-        String last = lines.get(lines.size() - 1);
+        BenchOutput run = BenchOutput.run("--tasks", "20000", "--mode", "3", "--payload", "16",
+                "--workers", "2", "--metrics", "on");
+        BenchApplication.Report report = run.report();
+        String text = run.text();
+        List<String> lines = run.lines();
+        String last = run.last();
         assertTrue(last.matches("tasks_per_s=\\d+"), "last line: " + last + "\n" + text);
         long perSecond = Long.parseLong(last.substring("tasks_per_s=".length()));
         assertTrue(perSecond > 0, text);
@@ -46,15 +40,12 @@ class BenchSmokeTest {
 
     @Test
     void latencyRunsRepeatedBesideTheCBaselineEndWithTheMediansInTheContractsLastLine() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BenchApplication.Report report;
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            report = BenchApplication.run(new String[] { "--latency", "300", "--warmup", "100", "--mode", "3", "--payload", "16",
-                "--workers", "2", "--baseline", "c", "--repeat", "2" }, out);
-        }
-        String text = bytes.toString(StandardCharsets.UTF_8);
-        List<String> lines = text.lines().toList();
-        String last = lines.get(lines.size() - 1);
+        BenchOutput run = BenchOutput.run("--latency", "300", "--warmup", "100", "--mode", "3", "--payload", "16",
+                "--workers", "2", "--baseline", "c", "--repeat", "2");
+        BenchApplication.Report report = run.report();
+        String text = run.text();
+        List<String> lines = run.lines();
+        String last = run.last();
         assertTrue(last.matches("p50_us=[0-9.]+ p99_us=[0-9.]+ p999_us=[0-9.]+ max_us=[0-9.]+"), "last line: " + last
                 + "\n" + text);
         assertEquals(2, lines.stream().filter((line) -> line.startsWith("# repetition ")).count(), text);
@@ -74,15 +65,12 @@ class BenchSmokeTest {
 
     @Test
     void repeatedThroughputRunsEndWithTheMedianRateAndTheMedianRatio() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BenchApplication.Report report;
-        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            report = BenchApplication.run(new String[] { "--tasks", "5000", "--mode", "2", "--payload", "16",
-                "--workers", "2", "--baseline", "c", "--repeat", "3" }, out);
-        }
-        String text = bytes.toString(StandardCharsets.UTF_8);
-        List<String> lines = text.lines().toList();
-        String last = lines.get(lines.size() - 1);
+        BenchOutput run = BenchOutput.run("--tasks", "5000", "--mode", "2", "--payload", "16",
+                "--workers", "2", "--baseline", "c", "--repeat", "3");
+        BenchApplication.Report report = run.report();
+        String text = run.text();
+        List<String> lines = run.lines();
+        String last = run.last();
         assertEquals("tasks_per_s=" + Math.round(report.swoole().tasksPerSecond()), last, text);
         assertEquals(3, lines.stream().filter((line) -> line.startsWith("# this repetition: tasks_per_s=")).count(),
                 text);
