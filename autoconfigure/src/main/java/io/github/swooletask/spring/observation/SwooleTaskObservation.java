@@ -66,27 +66,23 @@ public enum SwooleTaskObservation implements ObservationDocumentation {
     public enum DispatchLowCardinalityKeys implements KeyName {
 
         /** Always {@code swoole-task}. */
-        MESSAGING_SYSTEM {
-            @Override
-            public String asString() {
-                return "messaging.system";
-            }
-        },
+        MESSAGING_SYSTEM("messaging.system"),
 
         /** Always {@code publish}. */
-        MESSAGING_OPERATION {
-            @Override
-            public String asString() {
-                return "messaging.operation";
-            }
-        },
+        MESSAGING_OPERATION("messaging.operation"),
 
         /** The task name the dispatch routes to, {@code default} for the default handler. */
-        MESSAGING_DESTINATION_NAME {
-            @Override
-            public String asString() {
-                return "messaging.destination.name";
-            }
+        MESSAGING_DESTINATION_NAME("messaging.destination.name");
+
+        private final String key;
+
+        DispatchLowCardinalityKeys(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String asString() {
+            return this.key;
         }
     }
 
@@ -111,51 +107,32 @@ public enum SwooleTaskObservation implements ObservationDocumentation {
     public enum ProcessLowCardinalityKeys implements KeyName {
 
         /** Always {@code swoole-task}. */
-        MESSAGING_SYSTEM {
-            @Override
-            public String asString() {
-                return "messaging.system";
-            }
-        },
+        MESSAGING_SYSTEM("messaging.system"),
 
         /** Always {@code process}. */
-        MESSAGING_OPERATION {
-            @Override
-            public String asString() {
-                return "messaging.operation";
-            }
-        },
+        MESSAGING_OPERATION("messaging.operation"),
 
         /** The task name of the handler, {@code default} for the default handler. */
-        MESSAGING_DESTINATION_NAME {
-            @Override
-            public String asString() {
-                return "messaging.destination.name";
-            }
-        },
+        MESSAGING_DESTINATION_NAME("messaging.destination.name"),
 
         /** The handler method, {@code SimpleClassName.method}. */
-        HANDLER {
-            @Override
-            public String asString() {
-                return "handler";
-            }
-        },
+        HANDLER("handler"),
 
         /** {@code success} or {@code failure}. */
-        RESULT {
-            @Override
-            public String asString() {
-                return "result";
-            }
-        },
+        RESULT("result"),
 
         /** The simple class name of what the run threw, {@code none} when it returned. */
-        EXCEPTION {
-            @Override
-            public String asString() {
-                return "exception";
-            }
+        EXCEPTION("exception");
+
+        private final String key;
+
+        ProcessLowCardinalityKeys(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String asString() {
+            return this.key;
         }
     }
 
@@ -163,27 +140,23 @@ public enum SwooleTaskObservation implements ObservationDocumentation {
     public enum ProcessHighCardinalityKeys implements KeyName {
 
         /** The task id (producers' ids may repeat: PHP clients count from 1). */
-        MESSAGING_MESSAGE_ID {
-            @Override
-            public String asString() {
-                return "messaging.message.id";
-            }
-        },
+        MESSAGING_MESSAGE_ID("messaging.message.id"),
 
         /** Which run of the task this is: 1 for the first, 2 for the first retry, ... */
-        ATTEMPT {
-            @Override
-            public String asString() {
-                return "swoole.task.attempt";
-            }
-        },
+        ATTEMPT("swoole.task.attempt"),
 
         /** The index of the task worker that ran it. */
-        WORKER {
-            @Override
-            public String asString() {
-                return "swoole.task.worker";
-            }
+        WORKER("swoole.task.worker");
+
+        private final String key;
+
+        ProcessHighCardinalityKeys(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String asString() {
+            return this.key;
         }
     }
 }
