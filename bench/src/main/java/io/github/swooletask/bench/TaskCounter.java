@@ -14,7 +14,8 @@ public final class TaskCounter {
 
     private final AtomicLong phaseCount = new AtomicLong();
 
-    private final LongAdder handled = new LongAdder();
+    /** Tasks of the phases before this one; {@link #expect} adds each ended phase's count. */
+    private volatile long earlierPhases;
 
     private final LongAdder wrongLength = new LongAdder();
 
@@ -34,7 +35,7 @@ public final class TaskCounter {
         this.firstNanos = 0;
         this.lastNanos = 0;
         this.done = new CountDownLatch(1);
-        this.phaseCount.set(0);
+        this.earlierPhases += this.phaseCount.getAndSet(0);
         this.target = tasks;
         if (tasks == 0) {
             this.done.countDown();
@@ -43,7 +44,6 @@ public final class TaskCounter {
 
     /** Counts one handled task whose payload had {@code length} bytes. */
     public void record(int length) {
-        this.handled.increment();
         if (length != this.expectedLength) {
             this.wrongLength.increment();
         }
@@ -103,7 +103,7 @@ public final class TaskCounter {
 
     /** Tasks handled in every phase. */
     public long handled() {
-        return this.handled.sum();
+        return this.earlierPhases + this.phaseCount.get();
     }
 
     /** Tasks whose payload length was not the expected one. */
