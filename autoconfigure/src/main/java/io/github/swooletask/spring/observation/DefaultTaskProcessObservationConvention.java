@@ -2,6 +2,7 @@ package io.github.swooletask.spring.observation;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 import io.micrometer.common.KeyValues;
 
@@ -23,6 +24,10 @@ public class DefaultTaskProcessObservationConvention implements TaskProcessObser
 
     /** The name of the observation, and so of its timer: the contract's execution timer. */
     public static final String NAME = "swoole.task.execution";
+
+    /** The text of 0 to 63: attempts and worker ids are small numbers. */
+    private static final String[] SMALL_NUMBERS = IntStream.range(0, 64).mapToObj(Integer::toString)
+        .toArray(String[]::new);
 
     /** Per handler (a fixed set): the contextual name, made once. */
     private final Map<TaskHandlerMethod, String> contextualNames = new ConcurrentHashMap<>();
@@ -68,11 +73,25 @@ public class DefaultTaskProcessObservationConvention implements TaskProcessObser
                 ProcessLowCardinalityKeys.EXCEPTION.withValue((error != null) ? exceptionName(error) : "none"));
     }
 
+    /**
+     * Made once per run: an observation asks at its start and again at its stop, and none of these values changes
+     * in between.
+     */
     @Override
     public KeyValues getHighCardinalityKeyValues(TaskReceiverContext context) {
-        return KeyValues.of(ProcessHighCardinalityKeys.MESSAGING_MESSAGE_ID.withValue(Integer.toString(context.getTaskId())),
-                ProcessHighCardinalityKeys.ATTEMPT.withValue(Long.toString(context.getAttempt())),
-                ProcessHighCardinalityKeys.WORKER.withValue(Integer.toString(context.getWorkerId())));
+        KeyValues keyValues = context.highCardinalityKeyValues;
+        if (keyValues == null) {
+            keyValues = KeyValues.of(
+                    ProcessHighCardinalityKeys.MESSAGING_MESSAGE_ID.withValue(Integer.toString(context.getTaskId())),
+                    ProcessHighCardinalityKeys.ATTEMPT.withValue(decimal(context.getAttempt())),
+                    ProcessHighCardinalityKeys.WORKER.withValue(decimal(context.getWorkerId())));
+            context.highCardinalityKeyValues = keyValues;
+        }
+        return keyValues;
+    }
+
+    private static String decimal(long n) {
+        return (n >= 0 && n < SMALL_NUMBERS.length) ? SMALL_NUMBERS[(int) n] : Long.toString(n);
     }
 
     /** The simple class name, or the full one for a class without a simple name; as the execution timer's tag. */

@@ -2,6 +2,7 @@ package io.github.swooletask.spring.observation;
 
 import java.util.Map;
 
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.transport.ReceiverContext;
 import org.jspecify.annotations.Nullable;
 
@@ -27,6 +28,9 @@ public class TaskReceiverContext extends ReceiverContext<Map<String, String>> {
     private final int workerId;
 
     private final long attempt;
+
+    /** The default convention's high-cardinality key values, kept between the observation's start and stop. */
+    @Nullable KeyValues highCardinalityKeyValues;
 
     /**
      * @param carrier the propagated fields the task carried, empty when none

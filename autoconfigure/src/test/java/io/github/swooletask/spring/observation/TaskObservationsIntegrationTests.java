@@ -108,7 +108,12 @@ class TaskObservationsIntegrationTests {
                 tuple("messaging.system", "swoole-task"), tuple("messaging.operation", "process"),
                 tuple("messaging.destination.name", "named"), tuple("handler", "Handlers.named"),
                 tuple("result", "success"), tuple("exception", "none"));
-        assertThat(run.getHighCardinalityKeyValue("messaging.message.id")).isNotNull();
+        TaskReceiverContext receiver = (TaskReceiverContext) run;
+        assertThat(run.getHighCardinalityKeyValues()).extracting(KeyValue::getKey, KeyValue::getValue).contains(
+                tuple("messaging.message.id", Integer.toString(receiver.getTaskId())),
+                tuple("swoole.task.attempt", "1"),
+                tuple("swoole.task.worker", Integer.toString(receiver.getWorkerId())));
+        assertThat(receiver.getWorkerId()).isBetween(0, 1);
     }
 
     @Test
