@@ -7,9 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.observation.ObservationRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -150,9 +148,7 @@ public class HotPathBenchmark {
                 ? List.of(new TaskExecutionMetrics(meters)) : List.of();
         this.invoker = new TaskHandlerInvoker(registry, replies.tag(), RetryPolicy.withMaxRetries(0), null, listeners);
         if (this.telemetry.equals("observed")) {
-            ObservationRegistry observations = ObservationRegistry.create();
-            observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
-            this.invoker.setObservations(new TaskObservations(observations));
+            this.invoker.setObservations(new TaskObservations(ObservationFloorBenchmark.timedBy(meters)));
         }
         this.receiver = transport.receiver(0);
         this.decoder = new FrameDecoder(spillFiles);

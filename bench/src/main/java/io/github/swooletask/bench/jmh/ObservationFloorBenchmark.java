@@ -3,6 +3,7 @@ package io.github.swooletask.bench.jmh;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.common.KeyValues;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
@@ -18,12 +19,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import io.github.swooletask.spring.observation.SwooleTaskObservation.ProcessHighCardinalityKeys;
+import io.github.swooletask.spring.observation.SwooleTaskObservation.ProcessLowCardinalityKeys;
+
 /**
  * The baseline for {@code HotPathBenchmark.invokeOnly} with {@code telemetry=observed}: what one Micrometer
  * observation costs by itself, with the registry wired the same way (a {@link DefaultMeterObservationHandler} on a
- * {@link SimpleMeterRegistry}) around a call that does nothing. {@code bare} has no key values; {@code keyed} has the
- * key values the starter's process observation carries (six low-cardinality ones made once, three high-cardinality
- * ones made per run, as the default convention does). The difference to {@code invokeOnly} is what the starter adds.
+ * {@link SimpleMeterRegistry}, {@link #timedBy}) around a call that does nothing. {@code bare} has no key values;
+ * {@code keyed} has the key values the starter's process observation carries, made as the default convention makes
+ * them: the six low-cardinality ones once, of the three high-cardinality ones the task id per run (attempt and worker
+ * are small numbers whose text it keeps). The difference to {@code invokeOnly} is what the starter adds.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,12 +48,20 @@ public class ObservationFloorBenchmark {
 
     @Setup
     public void setUp() {
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        this.registry = ObservationRegistry.create();
-        this.registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
-        this.lowCardinality = KeyValues.of("messaging.system", "swoole-task", "messaging.operation", "process",
-                "messaging.destination.name", "default", "handler", "Handler.onTask", "result", "success",
-                "exception", "none");
+        this.registry = timedBy(new SimpleMeterRegistry());
+        this.lowCardinality = KeyValues.of(ProcessLowCardinalityKeys.MESSAGING_SYSTEM.withValue("swoole-task"),
+                ProcessLowCardinalityKeys.MESSAGING_OPERATION.withValue("process"),
+                ProcessLowCardinalityKeys.MESSAGING_DESTINATION_NAME.withValue("default"),
+                ProcessLowCardinalityKeys.HANDLER.withValue("Handler.onTask"),
+                ProcessLowCardinalityKeys.RESULT.withValue("success"),
+                ProcessLowCardinalityKeys.EXCEPTION.withValue("none"));
+    }
+
+    /** Observations that become timers on {@code meters}, as Boot's actuator wires them; the hot path's too. */
+    static ObservationRegistry timedBy(MeterRegistry meters) {
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+        return registry;
     }
 
     /** An observation with a name only. */
@@ -65,9 +78,9 @@ public class ObservationFloorBenchmark {
         Observation.createNotStarted("swoole.task.execution", this.registry)
             .contextualName("process default")
             .lowCardinalityKeyValues(this.lowCardinality)
-            .highCardinalityKeyValue("messaging.message.id", Integer.toString(id))
-            .highCardinalityKeyValue("swoole.task.attempt", Long.toString(1))
-            .highCardinalityKeyValue("swoole.task.worker", Integer.toString(0))
+            .highCardinalityKeyValue(ProcessHighCardinalityKeys.MESSAGING_MESSAGE_ID.withValue(Integer.toString(id)))
+            .highCardinalityKeyValue(ProcessHighCardinalityKeys.ATTEMPT.withValue("1"))
+            .highCardinalityKeyValue(ProcessHighCardinalityKeys.WORKER.withValue("0"))
             .observe(this::call);
         return this.calls;
     }
