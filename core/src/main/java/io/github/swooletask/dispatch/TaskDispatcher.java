@@ -22,7 +22,7 @@ import io.github.swooletask.wire.WireFormat;
 /**
  * Puts tasks on a transport: gives each an id ({@link TaskIds}), picks its worker in mode 2
  * ({@link WorkerTargeting}), batches small ones while the queue has a backlog ({@link BacklogEstimate},
- * {@link TaskBatcher}), applies the {@link FullQueuePolicy} ({@link FullQueueWaiter}), and hands out futures for
+ * {@link TaskBatcher}), or always where a send waits for a network round trip (group commit), applies the {@link FullQueuePolicy} ({@link FullQueueWaiter}), and hands out futures for
  * results when the workers share this JVM. Every frame carries the {@link TaskReplies#tag()} in its from id, so
  * workers can tell this process's tasks from other producers'. Thread-safe; each dispatching thread reuses its own
  * native buffer.
@@ -148,7 +148,8 @@ public final class TaskDispatcher {
         if (batcher != null && !this.closing) {
             int stream = this.targeting.stream(target);
             long timeout = this.fullQueue.timeoutNanos();
-            if (batcher.accepts(task.inlineSize()) && hasBacklog(batcher.isOpen(stream))) {
+            if (batcher.accepts(task.inlineSize())
+                    && (batcher.groupCommits() || hasBacklog(batcher.isOpen(stream)))) {
                 if (!batcher.append(stream, target, task, taskId, fromId, deliveryFlags, timeout)) {
                     this.statistics.full();
                     throw this.fullQueue.full();

@@ -228,6 +228,12 @@ public final class RedisStreamsTransport implements TaskTransport {
         return true;
     }
 
+    /** Each {@code XADD} waits for Redis's reply: the dispatcher batches on that, not on a backlog. */
+    @Override
+    public boolean sendWaitsForRoundTrip() {
+        return true;
+    }
+
     /** Whether the streams really hold {@code maxLength} entries; refreshes the estimate. */
     private boolean isFull() {
         long length;

@@ -31,6 +31,17 @@ public interface TaskTransport extends AutoCloseable {
     boolean send(FrameBuffer buffer, int length, int workerId, boolean wait);
 
     /**
+     * Whether a send waits for a round trip to another process over the network (a Redis server), so that a
+     * producer waiting for each send would be bound by the round trip, not by the workers. The dispatcher then
+     * batches small tasks whatever the backlog and sends a batch as soon as the one before it came back (group
+     * commit); a host-local transport, whose send costs about a system call, says false and is batched only while
+     * its workers lag.
+     */
+    default boolean sendWaitsForRoundTrip() {
+        return false;
+    }
+
+    /**
      * Where the reply to a task goes that another program posted with a reply address ({@code REPLY_TO}): checked
      * before the task runs. A transport that cannot reach other programs' queues refuses every one.
      * @param replyKey the key the task named

@@ -177,6 +177,32 @@ class RedisStreamsTransportIntegrationTests {
     }
 
     @Test
+    void withBatchingSmallTasksShareEntriesThoughTheWorkersKeepUpAndArriveOnceInOrder() {
+        RedisStreamsTransport transport = transport(settings(1));
+        List<Integer> seen = new CopyOnWriteArrayList<>();
+        TaskWorkerPool pool = pool(transport, 1, (task) -> {
+            seen.add(ByteBuffer.wrap(task.payloadBytes()).order(ByteOrder.BIG_ENDIAN).getInt());
+            return null;
+        }, ReplySink.NONE);
+        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(1)
+            .withBatching(DispatcherSettings.Batching.on(Duration.ofSeconds(600),
+                    () -> pool.statistics().receivedCount())), new TaskReplies());
+        int tasks = 20_000;
+        for (int i = 0; i < tasks; i++) {
+            dispatcher.dispatch(OutgoingTask.of(0, ByteBuffer.allocate(4).putInt(i).array()));
+        }
+        await("every task handled").atMost(DEADLINE).until(() -> seen.size() >= tasks);
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            expected.add(i);
+        }
+        assertThat(seen).as("once each, in the order dispatched (one worker)").isEqualTo(expected);
+        assertThat(dispatcher.statistics().queuedCount()).isEqualTo(tasks);
+        assertThat(pool.statistics().receivedCount()).as("entries read: many tasks to each, without a linger")
+            .isLessThan(tasks / 4);
+    }
+
+    @Test
     void anEntryHandedToReservedWorkersIsAcknowledgedOnlyAfterItsHandlerReturned() throws Exception {
         RedisStreamsTransport transport = transport(settings(1));
         CountDownLatch entered = new CountDownLatch(1);
