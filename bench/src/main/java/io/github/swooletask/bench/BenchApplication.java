@@ -140,7 +140,7 @@ public final class BenchApplication {
             out.flush();
 
             if (options.latency()) {
-                return latency(options, key, workDir, programs, out, lastLine);
+                return latency(options, key, workDir, programs, redis, prefix + ":swoole", out, lastLine);
             }
             List<RunResult> results = new ArrayList<>();
             List<String> ratios = new ArrayList<>();
@@ -219,10 +219,10 @@ public final class BenchApplication {
     }
 
     private static Report latency(BenchOptions options, Integer key, Path workDir, ExternalPrograms programs,
-            PrintStream out, boolean lastLine) throws InterruptedException {
+            RedisServer redis, String stream, PrintStream out, boolean lastLine) throws InterruptedException {
         List<LatencyResult> results = new ArrayList<>();
         List<String> ratios = new ArrayList<>();
-        LatencyResult swoole = LatencyRun.swoole(options, key, workDir);
+        LatencyResult swoole = LatencyRun.swoole(options, key, workDir, redis, stream);
         results.add(swoole);
         if (options.baselineC()) {
             LatencyResult c = LatencyRun.c(options, programs);

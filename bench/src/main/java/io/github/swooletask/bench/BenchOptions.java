@@ -80,7 +80,8 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
                                        bench's own on a free loopback port, stopped at the end)
               --latency N              send N tasks one at a time, each once the previous one reached its handler,
                                        and print p50/p99/p99.9/max latency (dispatch call to handler entry) instead
-                                       of a rate; --baseline c runs the C program the same way (local transport)
+                                       of a rate; --baseline c runs the C program the same way (local transport;
+                                       with redis-streams: no baseline, compare with --batching off)
               --repeat R               run everything (swoole-task and its baselines, alternating) R times and end
                                        with a table of medians, min-max ranges and the median ratios (default 1)
             """;
@@ -218,12 +219,13 @@ public record BenchOptions(int mode, int payload, int workers, long tasks, int p
             throw new IllegalArgumentException("--backlog needs --external-producer php|c to fill the queue");
         }
         if (latency != null) {
-            if (onRedis || external != null || backlog) {
-                throw new IllegalArgumentException("--latency measures tasks dispatched from Java over the local"
-                        + " transport: leave out --transport redis-streams, --external-producer and --backlog");
+            if (external != null || backlog) {
+                throw new IllegalArgumentException("--latency measures tasks dispatched from Java: leave out"
+                        + " --external-producer and --backlog");
             }
-            if (executor) {
-                throw new IllegalArgumentException("--latency takes --baseline none or c");
+            if (executor || springData || raw) {
+                throw new IllegalArgumentException("--latency takes --baseline none or c (with --transport"
+                        + " redis-streams: none)");
             }
             if (payload > MAX_INLINE_PAYLOAD && c) {
                 throw new IllegalArgumentException("--latency --baseline c sends whole messages only: --payload must"

@@ -23,13 +23,17 @@ final class LatencyRun {
     private LatencyRun() {
     }
 
-    static LatencyResult swoole(BenchOptions options, Integer key, Path workDir) {
+    /**
+     * @param redis with {@code --transport redis-streams}: the server (else null)
+     * @param stream with redis-streams: the run's own stream (else null)
+     */
+    static LatencyResult swoole(BenchOptions options, Integer key, Path workDir, RedisServer redis, String stream) {
         TaskCounter counter = new TaskCounter();
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(BenchConfiguration.class)
             .web(WebApplicationType.NONE)
             .bannerMode(Banner.Mode.OFF)
             .logStartupInfo(false)
-            .properties(SwooleRun.properties(options, key, workDir, null, null))
+            .properties(SwooleRun.properties(options, key, workDir, redis, stream))
             .initializers((ctx) -> ctx.getBeanFactory().registerSingleton("taskCounter", counter))
             .run()) {
             TaskTemplate template = context.getBean(TaskTemplate.class);
@@ -46,7 +50,8 @@ final class LatencyRun {
                 throw new IllegalStateException(counter.wrongLength() + " tasks arrived with a payload of the wrong"
                         + " size");
             }
-            return LatencyResult.of("swoole-task (Java)", Integer.toString(options.mode()), nanos,
+            return LatencyResult.of(options.redisStreams() ? "swoole-task (redis)" : "swoole-task (Java)",
+                    Integer.toString(options.mode()), nanos,
                     "dispatch call to handler entry, one task at a time, " + options.warmup() + " untimed first");
         }
     }
