@@ -1,12 +1,10 @@
 package io.github.swooletask.dispatch;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,20 +23,11 @@ import io.github.swooletask.wire.TaskFrame;
  * linger time, sent by a flusher thread. A batch that finds the queue full stays whole and is retried: a task
  * accepted into a batch is never dropped. Once the flusher found the queue full, the next task for that batch is
  * not accepted until the batch went out (waiting, or failing, by the full-queue policy): only tasks accepted before
- * the queue was seen full, within one linger, are held in memory.
- * <p>
- * Over a transport whose send waits for a network round trip ({@link TaskTransport#sendWaitsForRoundTrip()}) the
- * batcher commits in groups instead: every small task joins the open batch, and the flusher sends it as soon as the
- * send before it came back, without a linger, while the next tasks gather in a second buffer. A producer waits for
- * a round trip only when the open batch is full or the last send failed (then it sends what waits itself, by the
- * full-queue policy, and a failure reaches it); at most two batches per target are held in memory. Thread-safe.
+ * the queue was seen full, within one linger, are held in memory. Thread-safe.
  */
-final class TaskBatcher {
+final class TaskBatcher implements Batcher {
 
     private static final Logger logger = LoggerFactory.getLogger(TaskBatcher.class);
-
-    /** How long the flusher waits before it tries again a group-committed batch that could not be sent. */
-    private static final long FAILED_SEND_PAUSE_NANOS = 100_000_000L;
 
     private final TaskTransport transport;
 
@@ -53,12 +42,6 @@ final class TaskBatcher {
     private final AtomicInteger open = new AtomicInteger();
 
     private final Thread flusher;
-
-    /** Whether batches are committed in groups: sent as soon as the send before them came back. */
-    private final boolean groupCommit;
-
-    /** Set by the flusher while group-committed sends fail: it warns once per such spell. */
-    private boolean failing;
 
     private volatile boolean closed;
 
@@ -91,13 +74,11 @@ final class TaskBatcher {
         this.capacity = capacityOf(transport);
         this.maxBatch = batchLimit(this.capacity);
         this.maxItem = (this.maxBatch - TaskFrame.HEADER_SIZE) / 4;
-        this.groupCommit = transport.sendWaitsForRoundTrip();
         this.batches = new Batch[targets];
         for (int i = 0; i < targets; i++) {
             this.batches[i] = new Batch();
         }
-        this.flusher = new Thread(this.groupCommit ? this::commitLoop : this::flushLoop,
-                "swoole-task-batch-flusher");
+        this.flusher = new Thread(this::flushLoop, "swoole-task-batch-flusher");
         this.flusher.setDaemon(true);
         this.flusher.start();
     }
@@ -127,21 +108,20 @@ final class TaskBatcher {
     }
 
     /** Whether a frame of {@code size} bytes may join a batch (four such fit in one). */
-    boolean accepts(int size) {
+    @Override
+    public boolean accepts(int size) {
         return size <= this.maxItem;
     }
 
-    /** The queue's capacity in bytes as read when this batcher was made, {@link Long#MAX_VALUE} when unknown. */
-    long capacity() {
-        return this.capacity;
+    /** Only while the queue has a backlog: the dispatcher asks its estimate. */
+    @Override
+    public boolean batchesAlways() {
+        return false;
     }
 
-    /**
-     * Whether batches are committed in groups (the transport's send waits for a round trip): every small task is
-     * batched, whatever the backlog.
-     */
-    boolean groupCommits() {
-        return this.groupCommit;
+    @Override
+    public long capacity() {
+        return this.capacity;
     }
 
     /** The largest frame that joins a batch. */
@@ -156,12 +136,10 @@ final class TaskBatcher {
      * @param timeoutNanos how long to wait for room if the full batch must go out first
      * @return false if a full batch could not be sent in time (the task was not added)
      */
-    boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
+    @Override
+    public boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
             long timeoutNanos) {
         Batch batch = this.batches[slot];
-        if (this.groupCommit) {
-            return commitAppend(batch, target, task, taskId, fromId, deliveryFlags, timeoutNanos);
-        }
         int size = task.inlineSize();
         batch.lock.lock();
         try {
@@ -170,7 +148,17 @@ final class TaskBatcher {
             if ((batch.stale || batch.used + size > this.maxBatch) && !batch.send(timeoutNanos, true)) {
                 return false;
             }
-            batch.add(target, task, taskId, fromId, deliveryFlags);
+            batch.target = target;
+            batch.used = FrameEncoder.appendToBatch(batch.buffer.frame(), batch.used, task, taskId, fromId,
+                    deliveryFlags);
+            if (batch.count == 0) {
+                batch.openedNanos = System.nanoTime();
+            }
+            if (batch.count++ == 0) {
+                if (this.open.getAndIncrement() == 0) {
+                    LockSupport.unpark(this.flusher);
+                }
+            }
         }
         finally {
             batch.lock.unlock();
@@ -178,84 +166,10 @@ final class TaskBatcher {
         return true;
     }
 
-    /**
-     * {@link #append} when committing in groups: a task that fits joins the open batch at once, even while a send
-     * is under way; otherwise the batch waiting to go out (if any) and then the full open batch are sent first, in
-     * this order, by this thread and under the full-queue policy, until the task fits.
-     */
-    private boolean commitAppend(Batch batch, int target, OutgoingTask task, int taskId, int fromId,
-            int deliveryFlags, long timeoutNanos) {
-        int size = task.inlineSize();
-        batch.lock.lock();
-        try {
-            if (!batch.stale && batch.used + size <= this.maxBatch) {
-                batch.add(target, task, taskId, fromId, deliveryFlags);
-                return true;
-            }
-        }
-        finally {
-            batch.lock.unlock();
-        }
-        batch.sendLock.lock();
-        try {
-            while (true) {
-                if (batch.sealed && !batch.sendSealed(timeoutNanos, true)) {
-                    return false;
-                }
-                batch.lock.lock();
-                try {
-                    if (batch.used + size <= this.maxBatch) {
-                        batch.add(target, task, taskId, fromId, deliveryFlags);
-                        return true;
-                    }
-                    // sent without holding the open batch, which other producers go on filling meanwhile
-                    batch.seal();
-                }
-                finally {
-                    batch.lock.unlock();
-                }
-            }
-        }
-        finally {
-            batch.sendLock.unlock();
-        }
-    }
-
-    /**
-     * Sends, when committing in groups, the batch of {@code slot} waiting to go out (if any), then the open one (if
-     * any), in this order.
-     * @param wait whether to wait for room by the full-queue policy (else: try once)
-     * @return whether nothing is left to send
-     */
-    private boolean commit(Batch batch, long timeoutNanos, boolean wait) {
-        batch.sendLock.lock();
-        try {
-            if (batch.sealed && !batch.sendSealed(timeoutNanos, wait)) {
-                return false;
-            }
-            batch.lock.lock();
-            try {
-                if (batch.count == 0) {
-                    return true;
-                }
-                batch.seal();
-            }
-            finally {
-                batch.lock.unlock();
-            }
-            return batch.sendSealed(timeoutNanos, wait);
-        }
-        finally {
-            batch.sendLock.unlock();
-        }
-    }
-
     /** Sends the open batch of {@code slot}, if any, before a task travels alone (keeps a producer's order). */
-    boolean flush(int slot, long timeoutNanos) {
+    @Override
+    public boolean flush(int slot, long timeoutNanos) {
         Batch batch = this.batches[slot];
-        if (this.groupCommit) {
-            return (batch.count == 0 && !batch.sealed) || commit(batch, timeoutNanos, true);
-        }
         if (batch.count == 0) {
             return true;
         }
@@ -269,12 +183,14 @@ final class TaskBatcher {
     }
 
     /** Whether {@code slot} has an open batch (a hint: read without its lock). */
-    boolean isOpen(int slot) {
+    @Override
+    public boolean isOpen(int slot) {
         return this.batches[slot].count > 0;
     }
 
-    /** Whether the batch of {@code slot} found the queue full and must go out before it takes more. */
-    boolean waitsForRoom(int slot) {
+    /** Whether the open batch of {@code slot} found the queue full and must go out before it takes more. */
+    @Override
+    public boolean waitsForRoom(int slot) {
         return this.batches[slot].stale;
     }
 
@@ -309,58 +225,11 @@ final class TaskBatcher {
     }
 
     /**
-     * The flusher when committing in groups: sends each batch as soon as it holds a task and the send before it came
-     * back; after a failed send it pauses, and warns once until a send succeeds again.
-     */
-    private void commitLoop() {
-        while (!this.closed) {
-            if (this.open.get() == 0 && !anySealed()) {
-                LockSupport.park(this);
-                continue;
-            }
-            boolean failed = false;
-            boolean threw = false;
-            for (Batch batch : this.batches) {
-                if (batch.count > 0 || batch.sealed) {
-                    try {
-                        failed |= !commit(batch, 0, false);
-                    }
-                    catch (RuntimeException ex) {
-                        failed = true;
-                        threw = true;
-                        if (!this.failing) {
-                            logger.warn("Could not send a batch of {} task(s), will try again every {} ms while"
-                                    + " it fails: {}", batch.sealedCount, FAILED_SEND_PAUSE_NANOS / 1_000_000,
-                                    ex.getMessage());
-                        }
-                    }
-                }
-            }
-            this.failing |= threw;
-            if (failed) {
-                LockSupport.parkNanos(this, FAILED_SEND_PAUSE_NANOS);
-            }
-            else if (this.failing) {
-                this.failing = false;
-                logger.info("Batches are sent again");
-            }
-        }
-    }
-
-    private boolean anySealed() {
-        for (Batch batch : this.batches) {
-            if (batch.sealed) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Sends every open batch, waiting up to {@code timeoutNanos} for room (producers still waiting give up at once),
      * and stops the flusher.
      */
-    void close(long timeoutNanos) {
+    @Override
+    public void close(long timeoutNanos) {
         this.finalFlusher = Thread.currentThread();
         this.closing = true;
         flushAll(timeoutNanos);
@@ -368,21 +237,10 @@ final class TaskBatcher {
         LockSupport.unpark(this.flusher);
     }
 
-    void flushAll(long timeoutNanos) {
+    @Override
+    public void flushAll(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         for (Batch batch : this.batches) {
-            if (this.groupCommit) {
-                if (batch.sealedCount() + batch.count > 0
-                        && !commit(batch, Math.max(0, deadline - System.nanoTime()), true)) {
-                    int waiting = batch.sealedCount() + batch.count;
-                    if (waiting != batch.reported) {
-                        batch.reported = waiting;
-                        logger.error("{} batched task(s) could not be queued before shutdown: the queue stayed"
-                                + " full or the transport failed", waiting);
-                    }
-                }
-                continue;
-            }
             batch.lock.lock();
             try {
                 if (batch.count > 0 && !batch.send(Math.max(0, deadline - System.nanoTime()), true)
@@ -407,28 +265,9 @@ final class TaskBatcher {
 
         final ReentrantLock lock = new ReentrantLock();
 
-        FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
+        final FrameBuffer buffer = FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE);
 
         int target;
-
-        /** Held while this batch's messages are sent when committing in groups; taken before {@link #lock}. */
-        final ReentrantLock sendLock = new ReentrantLock();
-
-        /**
-         * When committing in groups: the batch taken out of the open one to be sent (while the next tasks fill the
-         * other buffer), or the spare buffer; guarded by {@link #sendLock}.
-         */
-        @Nullable FrameBuffer sealedBuffer = TaskBatcher.this.groupCommit
-                ? FrameBuffer.allocate(TaskFrame.MAX_MESSAGE_SIZE) : null;
-
-        /** Whether {@link #sealedBuffer} holds a batch that waits to be sent (it failed, or is being sent). */
-        volatile boolean sealed;
-
-        int sealedUsed;
-
-        int sealedCount;
-
-        int sealedTarget;
 
         /** Offset after the last frame; frames start after the batch header. */
         int used = TaskFrame.HEADER_SIZE;
@@ -445,72 +284,6 @@ final class TaskBatcher {
         int reported;
 
         long openedNanos;
-
-        /** Adds a task to this open batch (holding {@link #lock}, the task fits). */
-        void add(int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags) {
-            TaskBatcher batcher = TaskBatcher.this;
-            this.target = target;
-            this.used = FrameEncoder.appendToBatch(this.buffer.frame(), this.used, task, taskId, fromId,
-                    deliveryFlags);
-            if (this.count == 0 && !batcher.groupCommit) {
-                this.openedNanos = System.nanoTime();
-            }
-            if (this.count++ == 0 && batcher.open.getAndIncrement() == 0) {
-                LockSupport.unpark(batcher.flusher);
-            }
-        }
-
-        /**
-         * Takes the open batch out to be sent, leaving an empty one in the other buffer (holding {@link #sendLock}
-         * and {@link #lock}, nothing sealed, the batch not empty).
-         */
-        void seal() {
-            FrameBuffer full = this.buffer;
-            this.buffer = Objects.requireNonNull(this.sealedBuffer, "a batch is sealed only when committing in groups");
-            this.sealedBuffer = full;
-            this.sealedUsed = this.used;
-            this.sealedCount = this.count;
-            this.sealedTarget = this.target;
-            this.sealed = true;
-            this.used = TaskFrame.HEADER_SIZE;
-            this.count = 0;
-            TaskBatcher.this.open.decrementAndGet();
-        }
-
-        /** Tasks in the sealed batch, 0 when none waits. */
-        int sealedCount() {
-            return this.sealed ? this.sealedCount : 0;
-        }
-
-        /**
-         * Sends the sealed batch (holding {@link #sendLock}), as {@link #send} does. When it is not sent (no room, or
-         * the transport failed) it stays sealed and the open batch takes no more tasks until it went out.
-         */
-        boolean sendSealed(long timeoutNanos, boolean wait) {
-            FrameBuffer frames = Objects.requireNonNull(this.sealedBuffer, "nothing sealed");
-            FrameEncoder.putBatchHeader(frames.frame(), this.sealedUsed - TaskFrame.HEADER_SIZE);
-            TaskBatcher batcher = TaskBatcher.this;
-            boolean sent = false;
-            try {
-                sent = batcher.transport.send(frames, this.sealedUsed, this.sealedTarget, false);
-                if (!sent && wait) {
-                    sent = FullQueueWaiter.retry(batcher.transport, frames, this.sealedUsed,
-                            this.sealedTarget, timeoutNanos,
-                            () -> batcher.closing && Thread.currentThread() != batcher.finalFlusher);
-                }
-            }
-            finally {
-                this.stale = !sent;
-            }
-            if (!sent) {
-                return false;
-            }
-            batcher.sentMessages.sent(this.sealedUsed);
-            batcher.statistics.queued(this.sealedCount);
-            this.sealed = false;
-            this.reported = 0;
-            return true;
-        }
 
         /**
          * Sends this batch. With {@code wait}, retries for up to {@code timeoutNanos} from the first failed try (the

@@ -22,8 +22,9 @@ import io.github.swooletask.wire.WireFormat;
 /**
  * Puts tasks on a transport: gives each an id ({@link TaskIds}), picks its worker in mode 2
  * ({@link WorkerTargeting}), batches small ones while the queue has a backlog ({@link BacklogEstimate},
- * {@link TaskBatcher}), or always where a send waits for a network round trip (group commit), applies the {@link FullQueuePolicy} ({@link FullQueueWaiter}), and hands out futures for
- * results when the workers share this JVM. Every frame carries the {@link TaskReplies#tag()} in its from id, so
+ * {@link TaskBatcher}) or, where a send waits for a network round trip, always ({@link GroupCommitBatcher}),
+ * applies the {@link FullQueuePolicy} ({@link FullQueueWaiter}), and hands out futures for results when the
+ * workers share this JVM. Every frame carries the {@link TaskReplies#tag()} in its from id, so
  * workers can tell this process's tasks from other producers'. Thread-safe; each dispatching thread reuses its own
  * native buffer.
  */
@@ -55,7 +56,7 @@ public final class TaskDispatcher {
 
     private final BacklogEstimate backlog;
 
-    private final @Nullable TaskBatcher batcher;
+    private final @Nullable Batcher batcher;
 
     private final WireFormat format;
 
@@ -94,11 +95,18 @@ public final class TaskDispatcher {
         this.inline = transport.maxFrameSize() > TaskTransport.MESSAGE_SIZE;
         this.maxInlineData = transport.maxFrameSize() - DataHead.HEADER_SIZE;
         this.depth = () -> this.transport.status().depth();
-        this.batcher = settings.batches() ? new TaskBatcher(transport, this.targeting.streams(),
-                this.batching.linger().toNanos(), this.statistics, this.sentMessages) : null;
+        this.batcher = settings.batches() ? batcher(transport, this.targeting.streams(), this.batching.linger(),
+                this.statistics, this.sentMessages) : null;
         this.backlog = new BacklogEstimate(BacklogEstimate.thresholdFor(settings.workerCount()),
                 BacklogEstimate.byteThresholdFor((this.batcher != null) ? this.batcher.capacity() : Long.MAX_VALUE),
                 BACKLOG_CHECK_NANOS);
+    }
+
+    /** Group commit where a send waits for a round trip, else batches while the queue has a backlog. */
+    private static Batcher batcher(TaskTransport transport, int targets, Duration linger,
+            DispatchStatistics statistics, SentMessages sentMessages) {
+        return transport.sendWaitsForRoundTrip() ? new GroupCommitBatcher(transport, targets, statistics, sentMessages)
+                : new TaskBatcher(transport, targets, linger.toNanos(), statistics, sentMessages);
     }
 
     public DispatchStatistics statistics() {
@@ -144,12 +152,12 @@ public final class TaskDispatcher {
             deliveryFlags |= TaskFlags.NOREPLY;
         }
         int fromId = this.replies.tag();
-        TaskBatcher batcher = this.batcher;
+        Batcher batcher = this.batcher;
         if (batcher != null && !this.closing) {
             int stream = this.targeting.stream(target);
             long timeout = this.fullQueue.timeoutNanos();
             if (batcher.accepts(task.inlineSize())
-                    && (batcher.groupCommits() || hasBacklog(batcher.isOpen(stream)))) {
+                    && (batcher.batchesAlways() || hasBacklog(batcher.isOpen(stream)))) {
                 if (!batcher.append(stream, target, task, taskId, fromId, deliveryFlags, timeout)) {
                     this.statistics.full();
                     throw this.fullQueue.full();

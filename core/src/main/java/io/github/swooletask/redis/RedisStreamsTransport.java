@@ -5,19 +5,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.models.stream.PendingMessages;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +73,8 @@ public final class RedisStreamsTransport implements TaskTransport {
 
     private final RedisCommands<byte[], byte[]> commands;
 
+    private final RedisAsyncCommands<byte[], byte[]> asyncCommands;
+
     private final byte[] stream;
 
     private final byte[] group;
@@ -111,6 +118,7 @@ public final class RedisStreamsTransport implements TaskTransport {
             throw failure("connect", ex);
         }
         this.commands = this.producer.sync();
+        this.asyncCommands = this.producer.async();
         try {
             createGroup(this.stream);
             for (byte[] workerStream : this.workerStreams) {
@@ -210,16 +218,9 @@ public final class RedisStreamsTransport implements TaskTransport {
         if (this.lengthEstimate.get() >= this.settings.maxLength() && isFull()) {
             return false;
         }
-        byte[] frame = new byte[length];
-        buffer.frame().get(0, frame);
-        // every entry names this instance's reply stream: a call may sit inside a batch, whose header says nothing
-        Map<byte[], byte[]> body = new LinkedHashMap<>();
-        body.put(RedisKeys.FRAME, frame);
-        body.put(RedisKeys.REPLY_TO, this.replyAddress);
-        byte[] key = (this.settings.directed() && workerId >= 0 && workerId < this.workerStreams.length)
-                ? this.workerStreams[workerId] : this.stream;
+        byte[] key = streamOf(workerId);
         try {
-            this.commands.xadd(key, body);
+            this.commands.xadd(key, entry(buffer, length));
         }
         catch (RedisException ex) {
             throw failure("add a task to stream " + RedisKeys.text(key), ex);
@@ -228,7 +229,59 @@ public final class RedisStreamsTransport implements TaskTransport {
         return true;
     }
 
-    /** Each {@code XADD} waits for Redis's reply: the dispatcher batches on that, not on a backlog. */
+    /**
+     * {@link #send} without waiting for Redis's reply: the {@code XADD} goes out on the producer connection and
+     * {@code done} is told on Lettuce's event loop. Returns false, without asking Redis, when the estimate of the
+     * streams' length says they are full ({@link #send} then checks).
+     */
+    @Override
+    public boolean sendAsync(FrameBuffer buffer, int length, int workerId, Consumer<@Nullable RuntimeException> done) {
+        if (this.closed) {
+            throw new IllegalStateException("the Redis Streams transport of " + this.settings.stream() + " is closed");
+        }
+        if (this.lengthEstimate.get() >= this.settings.maxLength()) {
+            return false;
+        }
+        byte[] key = streamOf(workerId);
+        RedisFuture<String> added;
+        try {
+            added = this.asyncCommands.xadd(key, entry(buffer, length));
+        }
+        catch (RedisException ex) {
+            throw failure("add a task to stream " + RedisKeys.text(key), ex);
+        }
+        added.whenComplete((id, error) -> {
+            if (error == null) {
+                this.lengthEstimate.incrementAndGet();
+                done.accept(null);
+                return;
+            }
+            Throwable cause = (error instanceof CompletionException && error.getCause() != null) ? error.getCause()
+                    : error;
+            done.accept(failure("add a task to stream " + RedisKeys.text(key),
+                    (cause instanceof RuntimeException runtime) ? runtime : new RedisException(cause)));
+        });
+        return true;
+    }
+
+    /** An entry of the frame: field {@code frame}, and {@code reply-to} naming this instance's reply stream. */
+    private Map<byte[], byte[]> entry(FrameBuffer buffer, int length) {
+        byte[] frame = new byte[length];
+        buffer.frame().get(0, frame);
+        // every entry names this instance's reply stream: a call may sit inside a batch, whose header says nothing
+        Map<byte[], byte[]> body = new LinkedHashMap<>();
+        body.put(RedisKeys.FRAME, frame);
+        body.put(RedisKeys.REPLY_TO, this.replyAddress);
+        return body;
+    }
+
+    /** The stream a frame for {@code workerId} goes to: the worker's own in ipc-mode 2, else the shared one. */
+    private byte[] streamOf(int workerId) {
+        return (this.settings.directed() && workerId >= 0 && workerId < this.workerStreams.length)
+                ? this.workerStreams[workerId] : this.stream;
+    }
+
+    /** Each {@code XADD} waits for Redis's reply: the dispatcher commits batches in groups, not on a backlog. */
     @Override
     public boolean sendWaitsForRoundTrip() {
         return true;

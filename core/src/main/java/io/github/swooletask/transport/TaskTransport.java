@@ -1,6 +1,7 @@
 package io.github.swooletask.transport;
 
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -33,12 +34,29 @@ public interface TaskTransport extends AutoCloseable {
     /**
      * Whether a send waits for a round trip to another process over the network (a Redis server), so that a
      * producer waiting for each send would be bound by the round trip, not by the workers. The dispatcher then
-     * batches small tasks whatever the backlog and sends a batch as soon as the one before it came back (group
-     * commit); a host-local transport, whose send costs about a system call, says false and is batched only while
-     * its workers lag.
+     * batches small tasks whatever the backlog and sends a batch with {@link #sendAsync} as soon as the one before
+     * it came back (group commit); a host-local transport, whose send costs about a system call, says false and is
+     * batched only while its workers lag.
      */
     default boolean sendWaitsForRoundTrip() {
         return false;
+    }
+
+    /**
+     * Starts sending the first {@code length} bytes of the buffer's frame without waiting for the round trip; the
+     * buffer may be reused once this returns. {@code done} is told the outcome once, on a thread of the transport's
+     * or on this one: null when the frame was queued, else the failure (the frame was not queued, or may not have
+     * been). It must not block nor call this transport's waiting methods. This default sends and tells at once.
+     * @param workerId as for {@link #send}
+     * @return false, with {@code done} never told, when there is known to be no room now (the caller then sends
+     * with {@link #send}, which checks)
+     */
+    default boolean sendAsync(FrameBuffer buffer, int length, int workerId, Consumer<@Nullable RuntimeException> done) {
+        if (!send(buffer, length, workerId, false)) {
+            return false;
+        }
+        done.accept(null);
+        return true;
     }
 
     /**

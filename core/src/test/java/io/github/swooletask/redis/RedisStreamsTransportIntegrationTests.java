@@ -369,6 +369,17 @@ class RedisStreamsTransportIntegrationTests {
 
     @Test
     void redisRestartedMidFlowLosesNoTaskItAccepted() throws Exception {
+        restartMidFlow(DispatcherSettings.of(2));
+    }
+
+    @Test
+    void redisRestartedMidFlowLosesNoTaskABatchAccepted() throws Exception {
+        // group commit: the batches whose XADD failed while Redis was away are kept and added once it is back
+        restartMidFlow(DispatcherSettings.of(2).withBatching(DispatcherSettings.Batching.on(Duration.ofMillis(1),
+                () -> 0)));
+    }
+
+    private void restartMidFlow(DispatcherSettings dispatching) throws Exception {
         RedisStreamsTransport transport = transport(settings(2));
         Set<Integer> handled = ConcurrentHashMap.newKeySet();
         AtomicInteger runs = new AtomicInteger();
@@ -377,7 +388,7 @@ class RedisStreamsTransportIntegrationTests {
             handled.add(ByteBuffer.wrap(task.payloadBytes()).order(ByteOrder.BIG_ENDIAN).getInt());
             return null;
         }, ReplySink.NONE);
-        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(2), new TaskReplies());
+        TaskDispatcher dispatcher = dispatcher(transport, dispatching, new TaskReplies());
         Set<Integer> accepted = ConcurrentHashMap.newKeySet();
         AtomicBoolean stop = new AtomicBoolean();
         Thread producer = new Thread(() -> {

@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,15 +39,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@link TaskBatcher} and {@link TaskDispatcher} over a transport whose send waits for a round trip: batches are
- * committed in groups, each as soon as the send before it came back, without a linger and without a backlog.
+ * {@link GroupCommitBatcher} and {@link TaskDispatcher} over a transport whose send waits for a round trip: an idle
+ * task is sent by its dispatching thread at once, tasks gathered during a round trip go out together as soon as it
+ * came back, without a linger and without a backlog; a failed send keeps its tasks.
  */
-class TaskBatcherGroupCommitTest {
+class GroupCommitBatcherTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
-    /** A linger no test waits for: a batch that goes out did so because the send before it came back. */
-    private static final long NEVER = TimeUnit.SECONDS.toNanos(600);
 
     @TempDir
     Path tmp;
@@ -79,8 +79,8 @@ class TaskBatcherGroupCommitTest {
         return transport;
     }
 
-    private TaskBatcher batcher(RoundTripTransport transport) {
-        TaskBatcher batcher = new TaskBatcher(transport, 1, NEVER, this.statistics, this.sentMessages);
+    private GroupCommitBatcher batcher(RoundTripTransport transport) {
+        GroupCommitBatcher batcher = new GroupCommitBatcher(transport, 1, this.statistics, this.sentMessages);
         this.closeables.add(() -> batcher.close(0));
         return batcher;
     }
@@ -89,11 +89,11 @@ class TaskBatcherGroupCommitTest {
         return OutgoingTask.of(0, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static boolean append(TaskBatcher batcher, int id, OutgoingTask task) {
+    private static boolean append(Batcher batcher, int id, OutgoingTask task) {
         return batcher.append(0, OutgoingTask.ANY_WORKER, task, id, 0, TaskFlags.NONBLOCK, TIMEOUT.toNanos());
     }
 
-    /** The task ids of each message sent, a batch's in order. */
+    /** The task ids of each message that arrived, a batch's in order. */
     private List<List<Integer>> idsPerMessage(RoundTripTransport transport) throws FrameRejectedException {
         FrameDecoder decoder = new FrameDecoder(new SpillFiles(this.tmp, 1 << 20));
         DecodedTask task = new DecodedTask();
@@ -118,21 +118,20 @@ class TaskBatcherGroupCommitTest {
     }
 
     @Test
-    void tasksAppendedWhileASendIsUnderWayGoOutTogetherRightAfterIt() throws Exception {
+    void anIdleTaskIsSentByItsOwnThreadAndTasksOfTheRoundTripGoTogetherRightAfterIt() throws Exception {
         RoundTripTransport transport = transport();
-        TaskBatcher batcher = batcher(transport);
-        assertThat(batcher.groupCommits()).isTrue();
+        GroupCommitBatcher batcher = batcher(transport);
+        assertThat(batcher.batchesAlways()).isTrue();
         transport.shut();
         assertThat(append(batcher, 1, text("first"))).isTrue();
-        await("the flusher to send the first task without a linger").atMost(TIMEOUT)
-            .until(() -> transport.inFlight.get() == 1);
-        CompletableFuture<Void> more = CompletableFuture.runAsync(() -> {
-            for (int id = 2; id <= 6; id++) {
-                assertThat(append(batcher, id, text("while the first is under way " + id))).isTrue();
-            }
-        });
-        more.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(transport.memory.sent()).as("nothing arrived while the round trip lasts").isEmpty();
+        assertThat(transport.underWay()).as("sent at once, no linger").isEqualTo(1);
+        assertThat(transport.senders).as("by the dispatching thread, no hand-over")
+            .containsExactly(Thread.currentThread().getName());
+        for (int id = 2; id <= 6; id++) {
+            assertThat(append(batcher, id, text("while the first is under way " + id))).isTrue();
+        }
+        assertThat(transport.underWay()).as("one send under way at a time").isEqualTo(1);
+        assertThat(transport.memory.sent()).isEmpty();
 
         transport.open();
         await("the second batch right after the first came back").atMost(TIMEOUT)
@@ -143,14 +142,13 @@ class TaskBatcherGroupCommitTest {
     }
 
     @Test
-    void aFullBatchWaitsForTheSendUnderWayThenItsProducerSendsItInOrder() throws Exception {
+    void aFullBatchWaitsForTheSendUnderWayAndGoesOutInOrder() throws Exception {
         RoundTripTransport transport = transport();
-        TaskBatcher batcher = batcher(transport);
+        GroupCommitBatcher batcher = batcher(transport);
         OutgoingTask task = OutgoingTask.of(0, new byte[400]);
         int perBatch = (TaskBatcher.batchLimit(transport) - TaskFrame.HEADER_SIZE) / task.inlineSize();
         transport.shut();
         append(batcher, 1, task);
-        await().atMost(TIMEOUT).until(() -> transport.inFlight.get() == 1);
         for (int id = 2; id <= perBatch + 1; id++) {
             assertThat(append(batcher, id, task)).isTrue();
         }
@@ -171,17 +169,31 @@ class TaskBatcherGroupCommitTest {
     }
 
     @Test
+    void aFullBatchGivesUpAfterTheTimeoutWhileTheSendStaysUnderWay() {
+        RoundTripTransport transport = transport();
+        GroupCommitBatcher batcher = batcher(transport);
+        OutgoingTask task = OutgoingTask.of(0, new byte[400]);
+        int perBatch = (TaskBatcher.batchLimit(transport) - TaskFrame.HEADER_SIZE) / task.inlineSize();
+        transport.shut();
+        for (int id = 1; id <= perBatch + 1; id++) {
+            append(batcher, id, task);
+        }
+        assertThat(batcher.append(0, OutgoingTask.ANY_WORKER, task, perBatch + 2, 0, TaskFlags.NONBLOCK,
+                TimeUnit.MILLISECONDS.toNanos(50))).as("not added: the dispatcher throws QueueFullException").isFalse();
+    }
+
+    @Test
     void aFailedSendKeepsItsTasksAndTheNextProducerGetsTheFailure() throws Exception {
         RoundTripTransport transport = transport();
-        TaskBatcher batcher = batcher(transport);
+        GroupCommitBatcher batcher = batcher(transport);
         transport.failing = true;
         assertThat(append(batcher, 1, text("accepted before the failure"))).isTrue();
-        await("the flusher's send to fail").atMost(TIMEOUT).until(() -> batcher.waitsForRoom(0));
+        assertThat(batcher.waitsForRoom(0)).as("the send failed at once").isTrue();
         assertThatThrownBy(() -> append(batcher, 2, text("refused"))).isInstanceOf(IllegalStateException.class)
             .hasMessage("the server is away");
 
         transport.failing = false;
-        await("the flusher to send the kept batch once sends work again").atMost(TIMEOUT)
+        await("the retrier to send the kept batch once sends work again").atMost(TIMEOUT)
             .until(() -> transport.memory.sent().size() == 1);
         assertThat(append(batcher, 3, text("after"))).isTrue();
         await().atMost(TIMEOUT).until(() -> transport.memory.sent().size() == 2);
@@ -193,10 +205,9 @@ class TaskBatcherGroupCommitTest {
     @Test
     void closeSendsTheBatchUnderWayAndTheOpenOne() throws Exception {
         RoundTripTransport transport = transport();
-        TaskBatcher batcher = batcher(transport);
+        GroupCommitBatcher batcher = batcher(transport);
         transport.shut();
         append(batcher, 1, text("under way"));
-        await().atMost(TIMEOUT).until(() -> transport.inFlight.get() == 1);
         append(batcher, 2, text("open"));
         CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS).execute(transport::open);
         batcher.close(TIMEOUT.toNanos());
@@ -213,7 +224,6 @@ class TaskBatcherGroupCommitTest {
         this.closeables.add(dispatcher::close);
         transport.shut();
         dispatcher.dispatch(text("first"));
-        await().atMost(TIMEOUT).until(() -> transport.inFlight.get() == 1);
         for (int i = 0; i < 10; i++) {
             dispatcher.dispatch(text("next " + i));
         }
@@ -227,27 +237,71 @@ class TaskBatcherGroupCommitTest {
     }
 
     /**
-     * A transport in memory whose sends can be held, as a round trip to a server that has not answered yet, or made
-     * to fail, as with a server that went away.
+     * A transport in memory whose asynchronous sends can be held, as round trips to a server that has not answered
+     * yet, or made to fail, as with a server that went away. Held sends arrive, in order, when it opens.
      */
     static final class RoundTripTransport implements TaskTransport {
 
         final InMemoryTransport memory = InMemoryTransport.preemptive(1);
 
-        /** Sends entered and not yet returned. */
-        final AtomicInteger inFlight = new AtomicInteger();
+        /** The names of the threads that started sends. */
+        final List<String> senders = new CopyOnWriteArrayList<>();
 
         volatile boolean failing;
 
+        private final List<HeldSend> held = new ArrayList<>();
+
         private boolean shut;
+
+        private record HeldSend(byte[] frame, Consumer<@Nullable RuntimeException> done) {
+        }
 
         synchronized void shut() {
             this.shut = true;
         }
 
-        synchronized void open() {
-            this.shut = false;
-            notifyAll();
+        synchronized int underWay() {
+            return this.held.size();
+        }
+
+        void open() {
+            List<HeldSend> due;
+            synchronized (this) {
+                this.shut = false;
+                due = List.copyOf(this.held);
+                this.held.clear();
+            }
+            for (HeldSend send : due) {
+                this.memory.send(bufferOf(send.frame()), send.frame().length, ANY_WORKER, false);
+                send.done().accept(null);
+            }
+        }
+
+        private static FrameBuffer bufferOf(byte[] frame) {
+            FrameBuffer buffer = FrameBuffer.allocate(frame.length);
+            buffer.frame().put(0, frame);
+            return buffer;
+        }
+
+        @Override
+        public boolean sendAsync(FrameBuffer buffer, int length, int workerId,
+                Consumer<@Nullable RuntimeException> done) {
+            this.senders.add(Thread.currentThread().getName());
+            if (this.failing) {
+                done.accept(new IllegalStateException("the server is away"));
+                return true;
+            }
+            byte[] frame = new byte[length];
+            buffer.frame().get(0, frame);
+            synchronized (this) {
+                if (this.shut) {
+                    this.held.add(new HeldSend(frame, done));
+                    return true;
+                }
+            }
+            this.memory.send(bufferOf(frame), length, workerId, false);
+            done.accept(null);
+            return true;
         }
 
         @Override
@@ -255,22 +309,7 @@ class TaskBatcherGroupCommitTest {
             if (this.failing) {
                 throw new IllegalStateException("the server is away");
             }
-            this.inFlight.incrementAndGet();
-            try {
-                synchronized (this) {
-                    while (this.shut) {
-                        this.wait();
-                    }
-                }
-                return this.memory.send(buffer, length, workerId, wait);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            finally {
-                this.inFlight.decrementAndGet();
-            }
+            return this.memory.send(buffer, length, workerId, wait);
         }
 
         @Override
