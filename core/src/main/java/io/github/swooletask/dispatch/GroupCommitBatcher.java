@@ -26,81 +26,44 @@ import io.github.swooletask.wire.TaskFrame;
  * the open one. A batch whose send failed stays whole; a retry thread tries it again every 100 ms, warning once per
  * spell of failures. Thread-safe.
  */
-final class GroupCommitBatcher implements Batcher {
+final class GroupCommitBatcher extends Batcher {
 
     private static final Logger logger = LoggerFactory.getLogger(GroupCommitBatcher.class);
 
     private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final TaskTransport transport;
-
     private final Slot[] slots;
-
-    private final DispatchStatistics statistics;
-
-    private final SentMessages sentMessages;
-
-    private final long capacity;
-
-    private final int maxBatch;
-
-    private final int maxItem;
-
-    private final Thread retrier;
-
-    private volatile boolean closing;
-
-    private volatile boolean closed;
-
-    private volatile @Nullable Thread finalFlusher;
 
     /** Whether the retrier's tries fail (read and written by the retrier only). */
     private boolean failing;
 
     GroupCommitBatcher(TaskTransport transport, int targets, DispatchStatistics statistics,
             SentMessages sentMessages) {
-        this.transport = transport;
-        this.statistics = statistics;
-        this.sentMessages = sentMessages;
-        this.capacity = TaskBatcher.capacityOf(transport);
-        this.maxBatch = TaskBatcher.batchLimit(transport);
-        this.maxItem = (this.maxBatch - TaskFrame.HEADER_SIZE) / 4;
+        super(transport, statistics, sentMessages);
         this.slots = new Slot[targets];
         for (int i = 0; i < targets; i++) {
             this.slots[i] = new Slot();
         }
-        this.retrier = new Thread(this::retryLoop, "swoole-task-batch-retrier");
-        this.retrier.setDaemon(true);
-        this.retrier.start();
+        startThread(this::retryLoop, "swoole-task-batch-retrier");
     }
 
     @Override
-    public boolean accepts(int size) {
-        return size <= this.maxItem;
-    }
-
-    @Override
-    public boolean batchesAlways() {
+    boolean batchesAlways() {
         return true;
     }
 
     @Override
-    public long capacity() {
-        return this.capacity;
-    }
-
-    @Override
-    public boolean isOpen(int slot) {
+    boolean isOpen(int slot) {
         return this.slots[slot].count > 0;
     }
 
     @Override
-    public boolean waitsForRoom(int slot) {
+    boolean waitsForRoom(int slot) {
         return this.slots[slot].state == Slot.FAILED;
     }
 
     @Override
-    public boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
+    boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
             long timeoutNanos) {
         Slot s = this.slots[slot];
         int size = task.inlineSize();
@@ -142,7 +105,7 @@ final class GroupCommitBatcher implements Batcher {
     }
 
     @Override
-    public boolean flush(int slot, long timeoutNanos) {
+    boolean flush(int slot, long timeoutNanos) {
         return flush(this.slots[slot], timeoutNanos);
     }
 
@@ -179,7 +142,7 @@ final class GroupCommitBatcher implements Batcher {
     }
 
     @Override
-    public void flushAll(long timeoutNanos) {
+    void flushAll(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         for (Slot s : this.slots) {
             if (!flush(s, Math.max(0, deadline - System.nanoTime()))) {
@@ -198,20 +161,6 @@ final class GroupCommitBatcher implements Batcher {
                 }
             }
         }
-    }
-
-    @Override
-    public void close(long timeoutNanos) {
-        this.finalFlusher = Thread.currentThread();
-        this.closing = true;
-        flushAll(timeoutNanos);
-        this.closed = true;
-        LockSupport.unpark(this.retrier);
-    }
-
-    /** Whether a wait for room gives up: the batcher closes, and this is not its final flush. */
-    private boolean givesUp() {
-        return this.closing && Thread.currentThread() != this.finalFlusher;
     }
 
     /** Tries failed batches again every 100 ms (once each, without waiting), parked while none failed. */
@@ -370,7 +319,7 @@ final class GroupCommitBatcher implements Batcher {
         private void failed() {
             this.state = FAILED;
             this.changed.signalAll();
-            LockSupport.unpark(GroupCommitBatcher.this.retrier);
+            wakeThread();
         }
 
         /**

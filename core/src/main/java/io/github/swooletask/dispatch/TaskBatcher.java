@@ -25,11 +25,9 @@ import io.github.swooletask.wire.TaskFrame;
  * not accepted until the batch went out (waiting, or failing, by the full-queue policy): only tasks accepted before
  * the queue was seen full, within one linger, are held in memory. Thread-safe.
  */
-final class TaskBatcher implements Batcher {
+final class TaskBatcher extends Batcher {
 
     private static final Logger logger = LoggerFactory.getLogger(TaskBatcher.class);
-
-    private final TaskTransport transport;
 
     private final Batch[] batches;
 
@@ -37,96 +35,24 @@ final class TaskBatcher implements Batcher {
 
     private final IdleStrategy linger;
 
-    private final DispatchStatistics statistics;
-
     private final AtomicInteger open = new AtomicInteger();
-
-    private final Thread flusher;
-
-    private volatile boolean closed;
-
-    /** Set first on close: producers waiting for room give up, so the final flush gets the batches. */
-    private volatile boolean closing;
-
-    private volatile Thread finalFlusher;
-
-    private final SentMessages sentMessages;
-
-    /** The queue's capacity in bytes, read once ({@link Long#MAX_VALUE} when unknown). */
-    private final long capacity;
-
-    /** Largest batch message: below the spill threshold and at most half the queue's capacity, so it always fits. */
-    private final int maxBatch;
-
-    /**
-     * Largest frame that joins a batch: four fit in one. Larger ones travel alone (2 KiB frames in batches of three
-     * were slower than alone: their copies, not the calls, are the cost).
-     */
-    private final int maxItem;
 
     TaskBatcher(TaskTransport transport, int targets, long lingerNanos, DispatchStatistics statistics,
             SentMessages sentMessages) {
-        this.transport = transport;
-        this.sentMessages = sentMessages;
+        super(transport, statistics, sentMessages);
         this.lingerNanos = lingerNanos;
         this.linger = BackoffIdleStrategy.parking(Duration.ofNanos(Math.max(1, lingerNanos)));
-        this.statistics = statistics;
-        this.capacity = capacityOf(transport);
-        this.maxBatch = batchLimit(this.capacity);
-        this.maxItem = (this.maxBatch - TaskFrame.HEADER_SIZE) / 4;
         this.batches = new Batch[targets];
         for (int i = 0; i < targets; i++) {
             this.batches[i] = new Batch();
         }
-        this.flusher = new Thread(this::flushLoop, "swoole-task-batch-flusher");
-        this.flusher.setDaemon(true);
-        this.flusher.start();
-    }
-
-    /**
-     * A batch larger than the queue's capacity ({@code msg_qbytes}) could never be queued: it would stay open until
-     * shutdown and its tasks be lost. Batches are kept to half the capacity (and below the spill threshold).
-     */
-    static int batchLimit(TaskTransport transport) {
-        return batchLimit(capacityOf(transport));
-    }
-
-    private static int batchLimit(long capacity) {
-        return (int) Math.max(TaskFrame.HEADER_SIZE, Math.min(TaskFrame.SPILL_THRESHOLD - 1, capacity / 2));
-    }
-
-    /** The transport's capacity in bytes ({@code msg_qbytes}), {@link Long#MAX_VALUE} when it has none or won't say. */
-    static long capacityOf(TaskTransport transport) {
-        long capacity;
-        try {
-            capacity = transport.status().capacity();
-        }
-        catch (RuntimeException ex) {
-            capacity = Long.MAX_VALUE;
-        }
-        return (capacity > 0) ? capacity : Long.MAX_VALUE;
-    }
-
-    /** Whether a frame of {@code size} bytes may join a batch (four such fit in one). */
-    @Override
-    public boolean accepts(int size) {
-        return size <= this.maxItem;
+        startThread(this::flushLoop, "swoole-task-batch-flusher");
     }
 
     /** Only while the queue has a backlog: the dispatcher asks its estimate. */
     @Override
-    public boolean batchesAlways() {
+    boolean batchesAlways() {
         return false;
-    }
-
-    @Override
-    public long capacity() {
-        return this.capacity;
-    }
-
-    /** The largest frame that joins a batch. */
-    int maxItem() {
-        return this.maxItem;
     }
 
     /**
@@ -137,7 +63,7 @@ final class TaskBatcher implements Batcher {
      * @return false if a full batch could not be sent in time (the task was not added)
      */
     @Override
-    public boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
+    boolean append(int slot, int target, OutgoingTask task, int taskId, int fromId, int deliveryFlags,
             long timeoutNanos) {
         Batch batch = this.batches[slot];
         int size = task.inlineSize();
@@ -156,7 +82,7 @@ final class TaskBatcher implements Batcher {
             }
             if (batch.count++ == 0) {
                 if (this.open.getAndIncrement() == 0) {
-                    LockSupport.unpark(this.flusher);
+                    wakeThread();
                 }
             }
         }
@@ -168,7 +94,7 @@ final class TaskBatcher implements Batcher {
 
     /** Sends the open batch of {@code slot}, if any, before a task travels alone (keeps a producer's order). */
     @Override
-    public boolean flush(int slot, long timeoutNanos) {
+    boolean flush(int slot, long timeoutNanos) {
         Batch batch = this.batches[slot];
         if (batch.count == 0) {
             return true;
@@ -184,13 +110,13 @@ final class TaskBatcher implements Batcher {
 
     /** Whether {@code slot} has an open batch (a hint: read without its lock). */
     @Override
-    public boolean isOpen(int slot) {
+    boolean isOpen(int slot) {
         return this.batches[slot].count > 0;
     }
 
     /** Whether the open batch of {@code slot} found the queue full and must go out before it takes more. */
     @Override
-    public boolean waitsForRoom(int slot) {
+    boolean waitsForRoom(int slot) {
         return this.batches[slot].stale;
     }
 
@@ -224,21 +150,8 @@ final class TaskBatcher implements Batcher {
         }
     }
 
-    /**
-     * Sends every open batch, waiting up to {@code timeoutNanos} for room (producers still waiting give up at once),
-     * and stops the flusher.
-     */
     @Override
-    public void close(long timeoutNanos) {
-        this.finalFlusher = Thread.currentThread();
-        this.closing = true;
-        flushAll(timeoutNanos);
-        this.closed = true;
-        LockSupport.unpark(this.flusher);
-    }
-
-    @Override
-    public void flushAll(long timeoutNanos) {
+    void flushAll(long timeoutNanos) {
         long deadline = System.nanoTime() + timeoutNanos;
         for (Batch batch : this.batches) {
             batch.lock.lock();
@@ -297,7 +210,7 @@ final class TaskBatcher implements Batcher {
             boolean sent = batcher.transport.send(this.buffer, this.used, this.target, false);
             if (!sent && wait) {
                 sent = FullQueueWaiter.retry(batcher.transport, this.buffer, this.used, this.target, timeoutNanos,
-                        () -> batcher.closing && Thread.currentThread() != batcher.finalFlusher);
+                        batcher::givesUp);
             }
             if (!sent) {
                 return false;

@@ -212,9 +212,7 @@ public final class RedisStreamsTransport implements TaskTransport {
      */
     @Override
     public boolean send(FrameBuffer buffer, int length, int workerId, boolean wait) {
-        if (this.closed) {
-            throw new IllegalStateException("the Redis Streams transport of " + this.settings.stream() + " is closed");
-        }
+        requireOpen();
         if (this.lengthEstimate.get() >= this.settings.maxLength() && isFull()) {
             return false;
         }
@@ -223,7 +221,7 @@ public final class RedisStreamsTransport implements TaskTransport {
             this.commands.xadd(key, entry(buffer, length));
         }
         catch (RedisException ex) {
-            throw failure("add a task to stream " + RedisKeys.text(key), ex);
+            throw addFailure(key, ex);
         }
         this.lengthEstimate.incrementAndGet();
         return true;
@@ -236,9 +234,7 @@ public final class RedisStreamsTransport implements TaskTransport {
      */
     @Override
     public boolean sendAsync(FrameBuffer buffer, int length, int workerId, Consumer<@Nullable RuntimeException> done) {
-        if (this.closed) {
-            throw new IllegalStateException("the Redis Streams transport of " + this.settings.stream() + " is closed");
-        }
+        requireOpen();
         if (this.lengthEstimate.get() >= this.settings.maxLength()) {
             return false;
         }
@@ -248,7 +244,7 @@ public final class RedisStreamsTransport implements TaskTransport {
             added = this.asyncCommands.xadd(key, entry(buffer, length));
         }
         catch (RedisException ex) {
-            throw failure("add a task to stream " + RedisKeys.text(key), ex);
+            throw addFailure(key, ex);
         }
         added.whenComplete((id, error) -> {
             if (error == null) {
@@ -258,10 +254,20 @@ public final class RedisStreamsTransport implements TaskTransport {
             }
             Throwable cause = (error instanceof CompletionException && error.getCause() != null) ? error.getCause()
                     : error;
-            done.accept(failure("add a task to stream " + RedisKeys.text(key),
-                    (cause instanceof RuntimeException runtime) ? runtime : new RedisException(cause)));
+            done.accept(addFailure(key, (cause instanceof RuntimeException runtime) ? runtime
+                    : new RedisException(cause)));
         });
         return true;
+    }
+
+    private void requireOpen() {
+        if (this.closed) {
+            throw new IllegalStateException("the Redis Streams transport of " + this.settings.stream() + " is closed");
+        }
+    }
+
+    private RedisTransportException addFailure(byte[] key, RuntimeException cause) {
+        return failure("add a task to stream " + RedisKeys.text(key), cause);
     }
 
     /** An entry of the frame: field {@code frame}, and {@code reply-to} naming this instance's reply stream. */
