@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.retry.RetryPolicy;
+import org.springframework.validation.Validator;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.dispatch.DispatcherSettings;
@@ -97,10 +98,10 @@ public final class SwooleTaskAutoConfiguration {
         @Bean
         static TaskHandlerAnnotationBeanPostProcessor taskHandlerAnnotationBeanPostProcessor(
                 ObjectProvider<TaskHandlerRegistry> registry, ObjectProvider<TaskPayloadConverter> converter,
-                Environment environment) {
+                ObjectProvider<Validator> validator, Environment environment) {
             // bound here, before the properties bean exists: a handler without autoStartup follows the property
             boolean autoStartup = Binder.get(environment).bind("swoole.task.auto-startup", Boolean.class).orElse(true);
-            return new TaskHandlerAnnotationBeanPostProcessor(registry, converter, autoStartup);
+            return new TaskHandlerAnnotationBeanPostProcessor(registry, converter, validator, autoStartup);
         }
 
         /** Beans with {@code @TaskHandler} methods are created at startup even with lazy initialization. */

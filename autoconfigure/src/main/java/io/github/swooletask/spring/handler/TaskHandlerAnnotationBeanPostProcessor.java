@@ -20,6 +20,7 @@ import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
+import org.springframework.validation.Validator;
 
 import io.github.swooletask.spring.TaskHandler;
 
@@ -27,13 +28,16 @@ import io.github.swooletask.spring.TaskHandler;
  * Finds {@link TaskHandler} methods on beans as they are created, directly annotated or through an annotation
  * meta-annotated with it, resolves their attributes ({@code ${...}} and {@code #{...}} through the bean factory) and
  * registers them in the {@link TaskHandlerRegistry}. Invalid signatures, invalid attributes and conflicting names or
- * ids fail the startup with a message that names the methods.
+ * ids fail the startup with a message that names the methods. Payload parameters annotated {@code @Valid} or
+ * {@code @Validated} are validated with the application's {@link Validator} (the primary one when there are several).
  */
 public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware {
 
     private final ObjectProvider<TaskHandlerRegistry> registry;
 
     private final ObjectProvider<TaskPayloadConverter> converter;
+
+    private final @Nullable ObjectProvider<Validator> validator;
 
     private final boolean defaultAutoStartup;
 
@@ -53,8 +57,21 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
      */
     public TaskHandlerAnnotationBeanPostProcessor(ObjectProvider<TaskHandlerRegistry> registry,
             ObjectProvider<TaskPayloadConverter> converter, boolean defaultAutoStartup) {
+        this(registry, converter, null, defaultAutoStartup);
+    }
+
+    /**
+     * @param validator the validator of payload parameters that ask for validation, or null for none (such a
+     * parameter then fails the startup)
+     * @param defaultAutoStartup whether a handler without an {@code autoStartup} of its own starts with the
+     * application ({@code swoole.task.auto-startup})
+     */
+    public TaskHandlerAnnotationBeanPostProcessor(ObjectProvider<TaskHandlerRegistry> registry,
+            ObjectProvider<TaskPayloadConverter> converter, @Nullable ObjectProvider<Validator> validator,
+            boolean defaultAutoStartup) {
         this.registry = registry;
         this.converter = converter;
+        this.validator = validator;
         this.defaultAutoStartup = defaultAutoStartup;
         this.attributes = new TaskHandlerAttributeResolver(null, defaultAutoStartup);
     }
@@ -82,6 +99,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
         }
         TaskHandlerRegistry registry = this.registry.getObject();
         TaskPayloadConverter converter = this.converter.getObject();
+        Validator validator = (this.validator != null) ? this.validator.getIfUnique() : null;
         Map<String, Long> handlersPerName = methods.keySet().stream()
             .collect(Collectors.groupingBy(Method::getName, Collectors.counting()));
         methods.forEach((method, annotation) -> {
@@ -93,7 +111,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
                     + ((handlersPerName.get(method.getName()) > 1) ? parameterTypes(method) : "");
             TaskHandlerAttributes resolved = this.attributes.resolve(annotation, method, defaultId);
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-            registry.register(new TaskHandlerMethod(bean, invocable, resolved, converter));
+            registry.register(new TaskHandlerMethod(bean, invocable, resolved, converter, validator));
         });
         return bean;
     }

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.util.ReflectionUtils;
+import org.springframework.validation.Validator;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
@@ -14,7 +15,8 @@ import io.github.swooletask.wire.FrameRejectedException;
 
 /**
  * One {@link TaskHandler} method of one bean, ready to invoke with a task, with its attributes: {@link #id()},
- * {@link #route()}, {@link #concurrency()} and {@link #autoStartup()}.
+ * {@link #route()}, {@link #concurrency()} and {@link #autoStartup()}. A payload parameter annotated {@code @Valid}
+ * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}).
  */
 public final class TaskHandlerMethod {
 
@@ -36,10 +38,15 @@ public final class TaskHandlerMethod {
 
     /** A handler of the shared workers, started with the application, whose id is {@link #displayName()}. */
     TaskHandlerMethod(Object bean, Method method, String route, TaskPayloadConverter converter) {
-        this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter);
+        this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter, null);
     }
 
-    TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter) {
+    /**
+     * @param validator the application's validator, for a payload parameter that asks for validation (without one,
+     * such a parameter fails the startup)
+     */
+    TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter,
+            @Nullable Validator validator) {
         this.bean = bean;
         this.method = method;
         this.attributes = attributes;
@@ -64,8 +71,13 @@ public final class TaskHandlerMethod {
         }
         this.payloadIndex = payload;
         this.contextIndex = context;
-        this.payloadReader = (payload >= 0) ? converter.readerFor(MethodParameter.forExecutable(method, payload))
-                : null;
+        if (payload >= 0) {
+            MethodParameter parameter = MethodParameter.forExecutable(method, payload);
+            this.payloadReader = PayloadValidation.validating(converter.readerFor(parameter), parameter, validator);
+        }
+        else {
+            this.payloadReader = null;
+        }
         ReflectionUtils.makeAccessible(method);
     }
 

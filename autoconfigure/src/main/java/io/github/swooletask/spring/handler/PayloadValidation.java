@@ -1,0 +1,99 @@
+package io.github.swooletask.spring.handler;
+
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.MethodParameter;
+import org.springframework.validation.DirectFieldBindingResult;
+import org.springframework.validation.Errors;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
+import org.springframework.validation.SmartValidator;
+import org.springframework.validation.Validator;
+import org.springframework.validation.annotation.ValidationAnnotationUtils;
+
+import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.RejectReason;
+
+/**
+ * Validates a handler's payload argument when its parameter asks for it: {@code @Valid}, Spring's
+ * {@code @Validated} (its groups become the validation hints) or an annotation of its own whose name starts with
+ * "Valid", as Spring MVC reads them. A payload that fails is rejected as {@link RejectReason#BAD_PAYLOAD} (never
+ * retried) with every violation in the message; a parameter that asks for validation in an application without a
+ * {@link Validator} fails the startup.
+ */
+final class PayloadValidation {
+
+    private PayloadValidation() {
+    }
+
+    /**
+     * The reader itself when the parameter does not ask for validation, else one that validates what it read.
+     * @param validator the application's validator, or null when it has none
+     * @throws IllegalStateException when the parameter asks for validation and there is no validator
+     */
+    static TaskPayloadConverter.PayloadReader validating(TaskPayloadConverter.PayloadReader reader,
+            MethodParameter parameter, @Nullable Validator validator) {
+        @Nullable Object[] hints = hints(parameter);
+        if (hints == null) {
+            return reader;
+        }
+        Method method = parameter.getMethod();
+        String handler = (method != null) ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
+                : String.valueOf(parameter.getExecutable());
+        if (validator == null) {
+            throw new IllegalStateException("@TaskHandler method " + parameter.getExecutable().toGenericString()
+                    + " asks for its payload to be validated, but the application has no Validator bean: add"
+                    + " spring-boot-starter-validation (or declare an org.springframework.validation.Validator"
+                    + " bean), or remove the validation annotation from the parameter");
+        }
+        return (task) -> {
+            Object argument = reader.read(task);
+            if (argument != null) {
+                Errors errors = new DirectFieldBindingResult(argument, "payload");
+                if (hints.length > 0 && validator instanceof SmartValidator smart) {
+                    smart.validate(argument, errors, hints);
+                }
+                else {
+                    validator.validate(argument, errors);
+                }
+                if (errors.hasErrors()) {
+                    throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()
+                            + ": the payload for " + handler + " is not valid: " + describe(errors));
+                }
+            }
+            return argument;
+        };
+    }
+
+    /** The validation hints the parameter's annotations give (empty for {@code @Valid}), or null for none. */
+    static @Nullable Object @Nullable [] hints(MethodParameter parameter) {
+        for (Annotation annotation : parameter.getParameterAnnotations()) {
+            @Nullable Object[] hints = ValidationAnnotationUtils.determineValidationHints(annotation);
+            if (hints != null) {
+                return hints;
+            }
+        }
+        return null;
+    }
+
+    /** {@code "width: must be greater than 0 (was 0); image: must not be blank (was '')"}. */
+    private static String describe(Errors errors) {
+        return errors.getAllErrors().stream().map(PayloadValidation::describe).collect(Collectors.joining("; "));
+    }
+
+    private static String describe(ObjectError error) {
+        String message = (error.getDefaultMessage() != null) ? error.getDefaultMessage() : error.getCode();
+        if (error instanceof FieldError field) {
+            Object rejected = field.getRejectedValue();
+            String value = (rejected instanceof CharSequence) ? "'" + rejected + "'" : String.valueOf(rejected);
+            if (value.length() > 60) {
+                value = value.substring(0, 57) + "...";
+            }
+            return field.getField() + ": " + message + " (was " + value + ")";
+        }
+        return message;
+    }
+}
