@@ -2,6 +2,10 @@ package io.github.swooletask.spring.handler;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
@@ -16,7 +20,9 @@ import io.github.swooletask.wire.FrameRejectedException;
 /**
  * One {@link TaskHandler} method of one bean, ready to invoke with a task, with its attributes: {@link #id()},
  * {@link #route()}, {@link #concurrency()} and {@link #autoStartup()}. A payload parameter annotated {@code @Valid}
- * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}).
+ * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}). A
+ * method that returns a {@link CompletionStage} ({@code CompletableFuture}) runs until that completes: the worker
+ * waits for it, and its value is the result, its failure the handler's.
  */
 public final class TaskHandlerMethod {
 
@@ -36,6 +42,9 @@ public final class TaskHandlerMethod {
 
     private final int parameterCount;
 
+    /** Whether the method returns a {@link CompletionStage} whose outcome is the handler's. */
+    private final boolean completesLater;
+
     /** A handler of the shared workers, started with the application, whose id is {@link #displayName()}. */
     TaskHandlerMethod(Object bean, Method method, String route, TaskPayloadConverter converter) {
         this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter, null);
@@ -52,6 +61,7 @@ public final class TaskHandlerMethod {
         this.attributes = attributes;
         this.displayName = displayName(method);
         this.parameterCount = method.getParameterCount();
+        this.completesLater = CompletionStage.class.isAssignableFrom(method.getReturnType());
         int payload = -1;
         int context = -1;
         for (int i = 0; i < this.parameterCount; i++) {
@@ -142,8 +152,37 @@ public final class TaskHandlerMethod {
         return args;
     }
 
-    /** Calls the method; what it throws comes out unwrapped. */
+    /**
+     * Calls the method; what it throws comes out unwrapped. For a {@link CompletionStage}, waits until it completed
+     * and returns its value or throws its failure (a {@link CancellationException} when it was cancelled); an
+     * interrupt while waiting (a stop that gives up on the task) cancels it.
+     */
     @Nullable Object invoke(@Nullable Object[] args) throws Exception {
+        Object result = call(args);
+        if (!this.completesLater || result == null) {
+            return result;
+        }
+        CompletableFuture<?> future = ((CompletionStage<?>) result).toCompletableFuture();
+        try {
+            return future.get();
+        }
+        catch (ExecutionException ex) {
+            Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
+            if (cause instanceof Exception exception) {
+                throw exception;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw ex;
+        }
+        catch (InterruptedException ex) {
+            future.cancel(true);
+            throw ex;
+        }
+    }
+
+    private @Nullable Object call(@Nullable Object[] args) throws Exception {
         try {
             return this.method.invoke(this.bean, args);
         }

@@ -2,17 +2,20 @@ package io.github.swooletask.spring.handler;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
+import java.util.concurrent.CompletionStage;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.ReflectionHints;
 import org.springframework.aot.hint.annotation.SimpleReflectiveProcessor;
+import org.springframework.core.ResolvableType;
 
 import io.github.swooletask.spring.TaskContext;
 
 /**
  * Ahead-of-time hints for a {@code @TaskHandler} method, for native images: the method itself is invoked
  * reflectively, and its payload and return types are bound from and to JSON, so they get binding hints (their
- * constructors, fields and accessors, recursively).
+ * constructors, fields and accessors, recursively); for a {@link CompletionStage} return type, the type it completes
+ * with.
  */
 public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
 
@@ -27,8 +30,23 @@ public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
                 this.bindings.registerReflectionHints(hints, parameters[i]);
             }
         }
-        if (method.getReturnType() != void.class) {
+        if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+            registerResolved(hints, ResolvableType.forMethodReturnType(method).as(CompletionStage.class).getGeneric(0));
+        }
+        else if (method.getReturnType() != void.class) {
             this.bindings.registerReflectionHints(hints, method.getGenericReturnType());
+        }
+    }
+
+    /** A type seen through a type variable ({@code T} of the future): its class and its generics' classes. */
+    private void registerResolved(ReflectionHints hints, ResolvableType type) {
+        Class<?> resolved = type.resolve();
+        if (resolved == null || resolved == Void.class) {
+            return;
+        }
+        this.bindings.registerReflectionHints(hints, resolved);
+        for (ResolvableType generic : type.getGenerics()) {
+            registerResolved(hints, generic);
         }
     }
 }

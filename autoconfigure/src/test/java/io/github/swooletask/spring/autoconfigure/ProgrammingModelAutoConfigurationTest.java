@@ -103,6 +103,14 @@ class ProgrammingModelAutoConfigurationTest {
     }
 
     @Test
+    void aHandlerThatReturnsAFutureAnswersACallWithTheFuturesValue() {
+        runner().withUserConfiguration(LaterHandler.class).run((context) -> {
+            CompletableFuture<Shout> result = context.getBean(TaskOperations.class).call("later", new Shout("hi"));
+            assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(new Shout("hi, later"));
+        });
+    }
+
+    @Test
     void handlerAttributesResolveAgainstTheEnvironment() {
         runner().withPropertyValues("swoole.task.auto-startup=false", "thumbs.name=thumbnail",
                 "thumbs.workers=2").withUserConfiguration(PlaceholderHandlers.class).run((context) -> {
@@ -248,6 +256,15 @@ class ProgrammingModelAutoConfigurationTest {
 
         @TaskHandler(name = "started", autoStartup = "#{'tr' + 'ue'}")
         public void started(String image) {
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class LaterHandler {
+
+        @TaskHandler("later")
+        public CompletableFuture<Shout> later(Shout shout) {
+            return CompletableFuture.supplyAsync(() -> new Shout(shout.text() + ", later"));
         }
     }
 

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
@@ -79,6 +81,10 @@ class TaskHandlerInvokerTest {
         register("always", "always", byte[].class);
         register("refuses", "refuses", String.class);
         register("point", "point", Point.class);
+        register("later", "later", String.class);
+        register("laterFlaky", "laterFlaky", String.class);
+        register("never", "never", String.class);
+        register("nothing", "nothing", String.class);
     }
 
     private void register(String route, String name, Class<?>... parameterTypes) throws NoSuchMethodException {
@@ -299,6 +305,50 @@ class TaskHandlerInvokerTest {
         assertThat(this.recovered).hasSize(1);
     }
 
+    @Test
+    void aHandlerThatCompletesLaterGivesItsValueOnceItCompleted() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, null,
+                (handler, nanos, failure) -> heard.add(handler.displayName() + ":" + (nanos >= 20_000_000L)));
+        assertThat(invoker.process(task("later", "thumb"))).as("the value, not the future").isEqualTo("later:thumb");
+        assertThat(heard).as("the run lasts until the future completed (20 ms later)")
+            .containsExactly("Handlers.later:true");
+        assertThat(invoker.process(task("nothing", "x"))).as("a null future is a null result").isNull();
+    }
+
+    @Test
+    void aFutureThatFailsIsTheHandlersFailureRetriedAndRecoveredWithItsOwnException() throws Exception {
+        TaskHandlerInvoker invoker = invoker(TWO_QUICK_RETRIES, this.recoverer);
+        assertThat(invoker.process(task("laterFlaky", "x"))).isEqualTo("ok later:x");
+        assertThat(this.handlers.laterFlakyCalls.get()).as("two failed futures, then one that succeeded").isEqualTo(3);
+
+        this.handlers.laterFlakyCalls.set(-10);
+        TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,
+                () -> invoker.process(task("laterFlaky", "y")));
+        assertThat(failure.getCause()).as("unwrapped from the ExecutionException")
+            .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("later failure ");
+        assertThat(this.recovered).singleElement().satisfies((task) -> {
+            assertThat(task.attempts()).isEqualTo(3);
+            assertThat(task.failure()).isInstanceOf(IllegalStateException.class);
+        });
+    }
+
+    @Test
+    void anInterruptWhileWaitingForTheFutureCancelsIt() throws Exception {
+        TaskHandlerInvoker invoker = invoker(NO_RETRY, this.recoverer);
+        invoker.shutdown();
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread worker = new Thread(() -> outcome.complete(catchThrowable(() -> invoker.process(task("never", "x")))));
+        worker.start();
+        await("the handler returned its future").atMost(DEADLINE).until(() -> this.handlers.pending.get() != null);
+        worker.interrupt();
+        assertThat(outcome.get(15, TimeUnit.SECONDS)).isInstanceOf(TaskExecutionException.class)
+            .hasCauseInstanceOf(InterruptedException.class);
+        assertThat(this.handlers.pending.get()).isCancelled();
+        assertThat(this.recovered).singleElement()
+            .satisfies((task) -> assertThat(task.failure()).isInstanceOf(InterruptedException.class));
+    }
+
     record Point(int x, int y) {
     }
 
@@ -343,6 +393,35 @@ class TaskHandlerInvokerTest {
 
         public void point(Point point) {
             this.calls.add("point:" + point);
+        }
+
+        final AtomicInteger laterFlakyCalls = new AtomicInteger();
+
+        final AtomicReference<@Nullable CompletableFuture<String>> pending = new AtomicReference<>();
+
+        public CompletableFuture<String> later(String text) {
+            return CompletableFuture.supplyAsync(() -> "later:" + text,
+                    CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
+        }
+
+        public CompletionStage<String> laterFlaky(String text) {
+            int call = this.laterFlakyCalls.incrementAndGet();
+            return CompletableFuture.supplyAsync(() -> {
+                if (call <= 2) {
+                    throw new IllegalStateException("later failure " + call);
+                }
+                return "ok later:" + text;
+            });
+        }
+
+        public CompletableFuture<String> never(String text) {
+            CompletableFuture<String> future = new CompletableFuture<>();
+            this.pending.set(future);
+            return future;
+        }
+
+        public @Nullable CompletableFuture<String> nothing(String text) {
+            return null;
         }
     }
 }

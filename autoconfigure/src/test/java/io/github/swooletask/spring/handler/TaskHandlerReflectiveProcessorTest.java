@@ -1,6 +1,7 @@
 package io.github.swooletask.spring.handler;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.aot.hint.MemberCategory;
@@ -30,6 +31,16 @@ class TaskHandlerReflectiveProcessorTest {
         assertThat(RuntimeHintsPredicates.reflection().onType(TaskContext.class)).rejects(hints);
     }
 
+    @Test
+    void aHandlerThatCompletesLaterHasItsValueTypeBoundNotTheFuture() throws Exception {
+        RuntimeHints hints = new RuntimeHints();
+        new ReflectiveRuntimeHintsRegistrar().registerRuntimeHints(hints, LaterHandlers.class);
+        assertThat(RuntimeHintsPredicates.reflection()
+            .onMethodInvocation(LaterHandlers.class.getDeclaredMethod("resize", Request.class))).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Later.class)).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(CompletableFuture.class)).rejects(hints);
+    }
+
     record Size(int width, int height) {
     }
 
@@ -37,6 +48,17 @@ class TaskHandlerReflectiveProcessorTest {
     }
 
     record Result(String path) {
+    }
+
+    record Later(String path) {
+    }
+
+    static class LaterHandlers {
+
+        @TaskHandler("later")
+        CompletableFuture<Later> resize(Request request) {
+            return CompletableFuture.completedFuture(new Later(request.path()));
+        }
     }
 
     static class Handlers {
