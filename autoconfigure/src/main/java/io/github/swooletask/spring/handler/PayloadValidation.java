@@ -2,9 +2,11 @@ package io.github.swooletask.spring.handler;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.MethodParameter;
 import org.springframework.validation.DirectFieldBindingResult;
 import org.springframework.validation.Errors;
@@ -26,16 +28,42 @@ import io.github.swooletask.wire.RejectReason;
  */
 final class PayloadValidation {
 
+    /** For an application without validators: asking for one fails, saying what to add. */
+    static final Supplier<Validator> NONE = () -> {
+        throw new IllegalStateException("the application has no Validator bean: add spring-boot-starter-validation"
+                + " (or declare an org.springframework.validation.Validator bean)");
+    };
+
     private PayloadValidation() {
     }
 
     /**
+     * The application's validator for payloads, looked up when a handler first asks: the only
+     * {@link Validator} bean, or the {@code @Primary} one; asking fails, saying what to change, when there is
+     * none or several without a primary.
+     */
+    static Supplier<Validator> fromBeans(ObjectProvider<Validator> validators) {
+        return () -> {
+            Validator validator = validators.getIfUnique();
+            if (validator != null) {
+                return validator;
+            }
+            long count = validators.stream().count();
+            if (count == 0) {
+                return NONE.get();
+            }
+            throw new IllegalStateException("the application has " + count + " Validator beans and none of them is"
+                    + " @Primary: mark the one to validate task payloads with @Primary");
+        };
+    }
+
+    /**
      * The reader itself when the parameter does not ask for validation, else one that validates what it read.
-     * @param validator the application's validator, or null when it has none
-     * @throws IllegalStateException when the parameter asks for validation and there is no validator
+     * @param validator gives the application's validator (asked only when the parameter wants validation)
+     * @throws IllegalStateException when the parameter asks for validation and no validator can be had
      */
     static TaskPayloadConverter.PayloadReader validating(TaskPayloadConverter.PayloadReader reader,
-            MethodParameter parameter, @Nullable Validator validator) {
+            MethodParameter parameter, Supplier<Validator> validators) {
         @Nullable Object[] hints = hints(parameter);
         if (hints == null) {
             return reader;
@@ -43,11 +71,14 @@ final class PayloadValidation {
         Method method = parameter.getMethod();
         String handler = (method != null) ? method.getDeclaringClass().getSimpleName() + "." + method.getName()
                 : String.valueOf(parameter.getExecutable());
-        if (validator == null) {
+        Validator validator;
+        try {
+            validator = validators.get();
+        }
+        catch (IllegalStateException ex) {
             throw new IllegalStateException("@TaskHandler method " + parameter.getExecutable().toGenericString()
-                    + " asks for its payload to be validated, but the application has no Validator bean: add"
-                    + " spring-boot-starter-validation (or declare an org.springframework.validation.Validator"
-                    + " bean), or remove the validation annotation from the parameter");
+                    + " asks for its payload to be validated, but " + ex.getMessage() + ", or remove the"
+                    + " validation annotation from the parameter", ex);
         }
         return (task) -> {
             Object argument = reader.read(task);

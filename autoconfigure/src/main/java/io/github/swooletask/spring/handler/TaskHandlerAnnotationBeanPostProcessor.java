@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
@@ -99,7 +100,8 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
         }
         TaskHandlerRegistry registry = this.registry.getObject();
         TaskPayloadConverter converter = this.converter.getObject();
-        Validator validator = (this.validator != null) ? this.validator.getIfUnique() : null;
+        Supplier<Validator> validator = (this.validator != null) ? PayloadValidation.fromBeans(this.validator)
+                : PayloadValidation.NONE;
         Map<String, Long> handlersPerName = methods.keySet().stream()
             .collect(Collectors.groupingBy(Method::getName, Collectors.counting()));
         methods.forEach((method, annotation) -> {

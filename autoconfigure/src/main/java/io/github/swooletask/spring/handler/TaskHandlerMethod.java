@@ -6,6 +6,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
@@ -47,15 +48,16 @@ public final class TaskHandlerMethod {
 
     /** A handler of the shared workers, started with the application, whose id is {@link #displayName()}. */
     TaskHandlerMethod(Object bean, Method method, String route, TaskPayloadConverter converter) {
-        this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter, null);
+        this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter,
+                PayloadValidation.NONE);
     }
 
     /**
-     * @param validator the application's validator, for a payload parameter that asks for validation (without one,
-     * such a parameter fails the startup)
+     * @param validator gives the application's validator, asked for only by a payload parameter that wants
+     * validation (when it throws, such a parameter fails the startup)
      */
     TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter,
-            @Nullable Validator validator) {
+            Supplier<Validator> validator) {
         this.bean = bean;
         this.method = method;
         this.attributes = attributes;

@@ -21,6 +21,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
 import io.github.swooletask.memory.InMemoryTransport;
@@ -107,11 +109,7 @@ class PayloadValidationAutoConfigurationTest {
 
     @Test
     void aValidatedParameterWithoutAValidatorFailsTheStartupSayingWhatToAdd() {
-        new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class,
-                    JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
-            .withUserConfiguration(MemoryTransport.class, OneValidatedHandler.class)
-            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.auto-startup=false")
+        bare().withUserConfiguration(OneValidatedHandler.class).withPropertyValues("swoole.task.auto-startup=false")
             .run((context) -> {
                 assertThat(context).hasFailed();
                 assertThat(context.getStartupFailure()).hasStackTraceContaining("@TaskHandler method public void "
@@ -119,6 +117,76 @@ class PayloadValidationAutoConfigurationTest {
                         + " its payload to be validated, but the application has no Validator bean: add"
                         + " spring-boot-starter-validation");
             });
+    }
+
+    @Test
+    void withSeveralValidatorsThePrimaryOneValidates() {
+        bare().withUserConfiguration(OneValidatedHandler.class, TwoValidators.class)
+            .withBean("noCats", Validator.class, NoCats::new, (definition) -> definition.setPrimary(true))
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                CompletableFuture<Object> cat = context.getBean(TaskOperations.class).call(new Resize("cat.png", 1,
+                        null));
+                assertThatThrownBy(() -> cat.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("the payload for OneValidatedHandler.resize is not valid: image: no cats"
+                            + " here (was 'cat.png')");
+            });
+    }
+
+    @Test
+    void severalValidatorsWithoutAPrimaryFailTheStartupSayingSo() {
+        bare().withUserConfiguration(OneValidatedHandler.class, TwoValidators.class)
+            .withPropertyValues("swoole.task.auto-startup=false")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).hasStackTraceContaining("asks for its payload to be"
+                        + " validated, but the application has 2 Validator beans and none of them is @Primary: mark"
+                        + " the one to validate task payloads with @Primary");
+            });
+    }
+
+    /** Without Boot's validation auto-configuration: the application's own validators only. */
+    private ApplicationContextRunner bare() {
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class,
+                    JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
+            .withUserConfiguration(MemoryTransport.class)
+            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=1",
+                    "swoole.task.dead-letter.enabled=false", "swoole.task.retry.max-retries=0");
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TwoValidators {
+
+        @Bean
+        Validator everythingGoes() {
+            return new NoCats() {
+                @Override
+                public void validate(Object target, Errors errors) {
+                }
+            };
+        }
+
+        @Bean
+        Validator alsoEverythingGoes() {
+            return everythingGoes();
+        }
+    }
+
+    /** A Spring validator of its own: refuses images of cats. */
+    static class NoCats implements Validator {
+
+        @Override
+        public boolean supports(Class<?> type) {
+            return Resize.class.isAssignableFrom(type);
+        }
+
+        @Override
+        public void validate(Object target, Errors errors) {
+            if (((Resize) target).image().contains("cat")) {
+                errors.rejectValue("image", "cats", "no cats here");
+            }
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
