@@ -6,7 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.util.ClassUtils;
 
+import io.github.swooletask.dispatch.PreparedTask;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.handler.EncodedPayload;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
@@ -18,7 +20,9 @@ import io.github.swooletask.wire.TaskName;
 /**
  * The {@link TaskOperations} the starter configures: encodes payloads with the {@link TaskPayloadConverter}, names
  * the tasks, carries the current trace (with {@link TaskObservations}) and hands them to the {@link TaskDispatcher}.
- * A full queue surfaces as a {@link QueueFullException} whose message names the properties to change. Thread-safe.
+ * A full queue surfaces as a {@link QueueFullException} whose message names the properties to change. With
+ * {@link #setDispatchAfterCommit(boolean)}, a task dispatched inside a Spring-managed transaction is sent only once
+ * that transaction committed, and dropped if it rolled back. Thread-safe.
  */
 public class TaskTemplate implements TaskOperations {
 
@@ -32,6 +36,8 @@ public class TaskTemplate implements TaskOperations {
 
     private @Nullable TaskObservations observations;
 
+    private volatile boolean dispatchAfterCommit;
+
     public TaskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter, Duration defaultCallTimeout) {
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.converter = Objects.requireNonNull(converter, "converter");
@@ -43,13 +49,40 @@ public class TaskTemplate implements TaskOperations {
         this.observations = observations;
     }
 
+    /**
+     * Whether a task dispatched (or called) while the thread runs in a Spring-managed transaction waits for it: sent
+     * once the transaction committed, dropped when it rolled back (a call's future then fails with a
+     * {@link java.util.concurrent.CancellationException}). The task id is returned at once; a send that fails after
+     * the commit is logged at ERROR with the task id, since the dispatching code has returned by then. Outside a
+     * transaction a dispatch is sent at once, as without this setting.
+     * @throws IllegalStateException when spring-tx is not on the class path
+     */
+    public void setDispatchAfterCommit(boolean dispatchAfterCommit) {
+        if (dispatchAfterCommit && !ClassUtils.isPresent(AfterCommitDispatch.SYNCHRONIZATION_MANAGER,
+                TaskTemplate.class.getClassLoader())) {
+            throw new IllegalStateException("swoole.task.dispatch-after-commit=true waits for Spring-managed"
+                    + " transactions, but spring-tx is not on the class path: add the starter of your transaction"
+                    + " manager (e.g. spring-boot-starter-jdbc), or set swoole.task.dispatch-after-commit=false");
+        }
+        this.dispatchAfterCommit = dispatchAfterCommit;
+    }
+
     @Override
     public int dispatchTo(int workerId, @Nullable String name, Object payload) {
         Objects.requireNonNull(payload, "payload");
         EncodedPayload encoded = this.converter.encode(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            int taskId = this.dispatcher.dispatch(task(workerId, name, encoded, observation));
+            OutgoingTask task = task(workerId, name, encoded, observation);
+            int taskId;
+            if (this.dispatchAfterCommit && AfterCommitDispatch.inTransaction()) {
+                PreparedTask prepared = this.dispatcher.prepare(task, null);
+                AfterCommitDispatch.onCommit(prepared);
+                taskId = prepared.taskId();
+            }
+            else {
+                taskId = this.dispatcher.dispatch(task);
+            }
             if (observation != null) {
                 observation.dispatched(taskId);
             }
@@ -75,7 +108,13 @@ public class TaskTemplate implements TaskOperations {
         EncodedPayload encoded = this.converter.encode(payload, this.dispatcher.wireFormat());
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
-            return (CompletableFuture<T>) this.dispatcher.call(task(workerId, name, encoded, observation), timeout);
+            OutgoingTask task = task(workerId, name, encoded, observation);
+            if (this.dispatchAfterCommit && AfterCommitDispatch.inTransaction()) {
+                PreparedTask prepared = this.dispatcher.prepare(task, timeout);
+                AfterCommitDispatch.onCommit(prepared);
+                return (CompletableFuture<T>) Objects.requireNonNull(prepared.result());
+            }
+            return (CompletableFuture<T>) this.dispatcher.call(task, timeout);
         }
         catch (RuntimeException ex) {
             throw failed(observation, ex);

@@ -145,6 +145,38 @@ public final class TaskDispatcher {
         return future;
     }
 
+    /**
+     * A task with its id (and, with a {@code replyTimeout}, its result future, whose timeout runs from now) that is
+     * sent only by {@link PreparedTask#send()}: for a caller that must return the id before the task may go out.
+     * @param replyTimeout null for a task nobody waits for
+     */
+    public PreparedTask prepare(OutgoingTask task, @Nullable Duration replyTimeout) {
+        int taskId = this.taskIds.next();
+        CompletableFuture<Object> future = (replyTimeout != null)
+                ? this.replies.register(taskId, replyTimeout.toNanos()) : null;
+        return new PreparedTask(this, task, taskId, future);
+    }
+
+    void sendPrepared(PreparedTask prepared) {
+        if (prepared.result() == null) {
+            send(prepared.task(), prepared.taskId(), TaskFlags.NONBLOCK);
+            return;
+        }
+        try {
+            send(prepared.task(), prepared.taskId(), TaskFlags.REPLY);
+        }
+        catch (RuntimeException ex) {
+            this.replies.cancel(prepared.taskId(), ex);
+            throw ex;
+        }
+    }
+
+    void discardPrepared(PreparedTask prepared, Throwable why) {
+        if (prepared.result() != null) {
+            this.replies.cancel(prepared.taskId(), why);
+        }
+    }
+
     private void send(OutgoingTask task, int taskId, int deliveryFlags) {
         int target = this.targeting.target(task.target());
         if (this.format.isDataHead()) {

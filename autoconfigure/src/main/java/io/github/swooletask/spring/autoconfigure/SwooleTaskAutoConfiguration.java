@@ -286,6 +286,7 @@ public final class SwooleTaskAutoConfiguration {
         TaskTemplate taskTemplate(TaskDispatcher dispatcher, TaskPayloadConverter converter,
                 SwooleTaskProperties properties, ObjectProvider<TaskObservations> observations) {
             TaskTemplate template = new TaskTemplate(dispatcher, converter, properties.getCallTimeout());
+            template.setDispatchAfterCommit(properties.isDispatchAfterCommit());
             observations.ifAvailable(template::setObservations);
             return template;
         }

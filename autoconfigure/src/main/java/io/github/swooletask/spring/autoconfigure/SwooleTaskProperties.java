@@ -122,6 +122,12 @@ public class SwooleTaskProperties {
     private Duration callTimeout = Duration.ofSeconds(30);
 
     /**
+     * Whether a task dispatched inside a Spring-managed transaction is sent only once the transaction committed
+     * (and dropped if it rolled back). Needs spring-tx.
+     */
+    private boolean dispatchAfterCommit;
+
+    /**
      * How long a graceful stop waits for running tasks before it interrupts them and logs their ids. Keep it below
      * spring.lifecycle.timeout-per-shutdown-phase (30s by default).
      */
@@ -300,6 +306,14 @@ public class SwooleTaskProperties {
 
     public void setCallTimeout(Duration callTimeout) {
         this.callTimeout = callTimeout;
+    }
+
+    public boolean isDispatchAfterCommit() {
+        return this.dispatchAfterCommit;
+    }
+
+    public void setDispatchAfterCommit(boolean dispatchAfterCommit) {
+        this.dispatchAfterCommit = dispatchAfterCommit;
     }
 
     public Duration getShutdownTimeout() {
