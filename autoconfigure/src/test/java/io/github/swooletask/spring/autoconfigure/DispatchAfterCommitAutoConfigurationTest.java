@@ -11,9 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
-import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -25,13 +22,11 @@ import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
-import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskOperations;
-import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
 import io.github.swooletask.transport.QueueFullException;
-import io.github.swooletask.transport.TaskTransport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,13 +44,9 @@ class DispatchAfterCommitAutoConfigurationTest {
     Path tmp;
 
     private ApplicationContextRunner runner() {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class,
-                    JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
-            .withUserConfiguration(Infrastructure.class, Handlers.class)
-            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=1",
-                    "swoole.task.dead-letter.enabled=false", "swoole.task.retry.max-retries=0",
-                    "swoole.task.dispatch-after-commit=true");
+        return SwooleTaskTestSupport.inMemoryRunner(this.tmp, 4096)
+            .withUserConfiguration(Transactions.class, Handlers.class)
+            .withPropertyValues("swoole.task.dispatch-after-commit=true");
     }
 
     @Test
@@ -141,12 +132,7 @@ class DispatchAfterCommitAutoConfigurationTest {
     }
 
     @Configuration(proxyBeanMethods = false)
-    static class Infrastructure {
-
-        @Bean
-        TaskTransport taskTransport() {
-            return new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 4096);
-        }
+    static class Transactions {
 
         @Bean
         PlatformTransactionManager transactionManager() {

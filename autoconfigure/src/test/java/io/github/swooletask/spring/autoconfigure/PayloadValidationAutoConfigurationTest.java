@@ -14,9 +14,6 @@ import jakarta.validation.constraints.NotBlank;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
-import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -25,11 +22,9 @@ import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
-import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskOperations;
-import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.worker.TaskWorkerPool;
 
@@ -51,14 +46,9 @@ class PayloadValidationAutoConfigurationTest {
     Path tmp;
 
     private ApplicationContextRunner runner() {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class,
-                    JacksonAutoConfiguration.class, ValidationAutoConfiguration.class,
-                    SwooleTaskAutoConfiguration.class))
-            .withUserConfiguration(MemoryTransport.class, Handlers.class)
-            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=1",
-                    "swoole.task.dead-letter.enabled=false", "swoole.task.retry.max-retries=2",
-                    "swoole.task.retry.delay=1ms");
+        return SwooleTaskTestSupport.inMemoryRunner(this.tmp, 1 << 20, ValidationAutoConfiguration.class)
+            .withUserConfiguration(Handlers.class)
+            .withPropertyValues("swoole.task.retry.max-retries=2", "swoole.task.retry.delay=1ms");
     }
 
     @Test
@@ -147,12 +137,7 @@ class PayloadValidationAutoConfigurationTest {
 
     /** Without Boot's validation auto-configuration: the application's own validators only. */
     private ApplicationContextRunner bare() {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class,
-                    JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
-            .withUserConfiguration(MemoryTransport.class)
-            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=1",
-                    "swoole.task.dead-letter.enabled=false", "swoole.task.retry.max-retries=0");
+        return SwooleTaskTestSupport.inMemoryRunner(this.tmp, 1 << 20);
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -189,14 +174,6 @@ class PayloadValidationAutoConfigurationTest {
         }
     }
 
-    @Configuration(proxyBeanMethods = false)
-    static class MemoryTransport {
-
-        @Bean
-        TaskTransport taskTransport() {
-            return new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
-        }
-    }
 
     record Resize(@NotBlank String image, @Min(1) int width, @Valid @Nullable Crop crop) {
     }

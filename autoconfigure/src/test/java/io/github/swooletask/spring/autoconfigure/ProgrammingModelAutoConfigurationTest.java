@@ -10,16 +10,12 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
-import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.reply.ResultEncoder.EncodedResult;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskOperations;
@@ -28,8 +24,7 @@ import io.github.swooletask.spring.handler.DefaultTaskPayloadConverter;
 import io.github.swooletask.spring.handler.EncodedPayload;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.handler.TaskPayloadConverter;
-import io.github.swooletask.transport.IpcMode;
-import io.github.swooletask.transport.TaskTransport;
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.WireFormat;
 
@@ -46,22 +41,9 @@ class ProgrammingModelAutoConfigurationTest {
     Path tmp;
 
     private ApplicationContextRunner runner() {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class,
-                    JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
-            .withUserConfiguration(MemoryTransport.class)
-            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.worker-num=1",
-                    "swoole.task.dead-letter.enabled=false", "swoole.task.retry.max-retries=0");
+        return SwooleTaskTestSupport.inMemoryRunner(this.tmp, 1 << 20);
     }
 
-    @Configuration(proxyBeanMethods = false)
-    static class MemoryTransport {
-
-        @Bean
-        TaskTransport taskTransport() {
-            return new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
-        }
-    }
 
     @Test
     void theTaskTemplateIsTheTaskOperations() {

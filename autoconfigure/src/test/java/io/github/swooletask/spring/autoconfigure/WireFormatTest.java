@@ -9,17 +9,13 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.php.PhpUnserializer;
 import io.github.swooletask.spring.TaskTemplate;
-import io.github.swooletask.transport.IpcMode;
+import io.github.swooletask.spring.support.SwooleTaskTestSupport;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.DataHead;
 import io.github.swooletask.wire.TaskFlags;
@@ -39,21 +35,10 @@ class WireFormatTest {
     Path tmp;
 
     private ApplicationContextRunner runner() {
-        return new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
-            .withUserConfiguration(MemoryTransport.class)
-            .withPropertyValues("swoole.task.tmpdir=" + this.tmp, "swoole.task.auto-startup=false",
-                    "swoole.task.worker-num=1", "swoole.task.dead-letter.enabled=false");
+        return SwooleTaskTestSupport.inMemoryRunner(this.tmp, 1 << 20).withPropertyValues(
+                "swoole.task.auto-startup=false");
     }
 
-    @Configuration(proxyBeanMethods = false)
-    static class MemoryTransport {
-
-        @Bean
-        TaskTransport taskTransport() {
-            return new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
-        }
-    }
 
     private static ByteBuffer frame(byte[] bytes) {
         return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());

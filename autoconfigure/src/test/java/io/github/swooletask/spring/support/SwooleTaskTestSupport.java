@@ -8,12 +8,15 @@ import java.time.Duration;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 
+import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.autoconfigure.endpoint.SwooleTaskEndpointAutoConfiguration;
@@ -21,6 +24,7 @@ import io.github.swooletask.spring.autoconfigure.health.SwooleTaskHealthContribu
 import io.github.swooletask.spring.autoconfigure.metrics.SwooleTaskMetricsAutoConfiguration;
 import io.github.swooletask.sysv.MessageQueue;
 import io.github.swooletask.sysv.SysVTransport;
+import io.github.swooletask.transport.IpcMode;
 import io.github.swooletask.transport.TaskTransport;
 
 /**
@@ -51,6 +55,23 @@ public final class SwooleTaskTestSupport {
     public static ApplicationContextRunner runner(Path root) {
         return new ApplicationContextRunner().withConfiguration(allAutoConfigurations())
             .withPropertyValues(properties(root));
+    }
+
+    /**
+     * A runner of the programming model alone, on an in-memory transport of {@code capacity} bytes in ipc-mode 3:
+     * one worker, no retry, no dead letters, spill files in {@code tmp}. {@code autoConfigurations} join the
+     * placeholder, Jackson and swoole-task auto-configurations.
+     */
+    public static ApplicationContextRunner inMemoryRunner(Path tmp, long capacity, Class<?>... autoConfigurations) {
+        Class<?>[] all = new Class<?>[autoConfigurations.length + 3];
+        all[0] = PropertyPlaceholderAutoConfiguration.class;
+        all[1] = JacksonAutoConfiguration.class;
+        all[2] = SwooleTaskAutoConfiguration.class;
+        System.arraycopy(autoConfigurations, 0, all, 3, autoConfigurations.length);
+        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(all))
+            .withBean(TaskTransport.class, () -> new InMemoryTransport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, capacity))
+            .withPropertyValues("swoole.task.tmpdir=" + tmp, "swoole.task.worker-num=1",
+                    "swoole.task.dead-letter.enabled=false", "swoole.task.retry.max-retries=0");
     }
 
     /** The properties every test context sets. */
