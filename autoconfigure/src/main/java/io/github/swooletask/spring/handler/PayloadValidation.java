@@ -2,6 +2,8 @@ package io.github.swooletask.spring.handler;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
+import java.util.Collection;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -84,12 +86,7 @@ final class PayloadValidation {
             Object argument = reader.read(task);
             if (argument != null) {
                 Errors errors = new DirectFieldBindingResult(argument, "payload");
-                if (hints.length > 0 && validator instanceof SmartValidator smart) {
-                    smart.validate(argument, errors, hints);
-                }
-                else {
-                    validator.validate(argument, errors);
-                }
+                validateWithElements(validator, argument, errors, hints);
                 if (errors.hasErrors()) {
                     throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId()
                             + ": the payload for " + handler + " is not valid: " + describe(errors));
@@ -97,6 +94,55 @@ final class PayloadValidation {
             }
             return argument;
         };
+    }
+
+    /**
+     * Validates the argument, or each element of a collection, array or map (named {@code [index]} or
+     * {@code [key]}): a {@code List<@Valid Item>} holds no constraint of its own, and its elements' would otherwise
+     * be seen only by method validation.
+     */
+    private static void validateWithElements(Validator validator, Object argument, Errors errors,
+            @Nullable Object[] hints) {
+        if (argument instanceof Collection<?> collection) {
+            int index = 0;
+            for (Object element : collection) {
+                validateElement(validator, element, "[" + index++ + "]", errors, hints);
+            }
+        }
+        else if (argument instanceof Object[] array) {
+            for (int i = 0; i < array.length; i++) {
+                validateElement(validator, array[i], "[" + i + "]", errors, hints);
+            }
+        }
+        else if (argument instanceof Map<?, ?> map) {
+            map.forEach((key, value) -> validateElement(validator, value, "[" + key + "]", errors, hints));
+        }
+        else {
+            validate(validator, argument, errors, hints);
+        }
+    }
+
+    private static void validateElement(Validator validator, @Nullable Object element, String path, Errors errors,
+            @Nullable Object[] hints) {
+        if (element == null) {
+            return;
+        }
+        errors.pushNestedPath(path);
+        try {
+            validate(validator, element, errors, hints);
+        }
+        finally {
+            errors.popNestedPath();
+        }
+    }
+
+    private static void validate(Validator validator, Object target, Errors errors, @Nullable Object[] hints) {
+        if (hints.length > 0 && validator instanceof SmartValidator smart) {
+            smart.validate(target, errors, hints);
+        }
+        else {
+            validator.validate(target, errors);
+        }
     }
 
     /** The validation hints the parameter's annotations give (empty for {@code @Valid}), or null for none. */

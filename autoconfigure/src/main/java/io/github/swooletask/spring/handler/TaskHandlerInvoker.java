@@ -97,10 +97,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
         long attempt = 0;
         while (true) {
             attempt++;
-            @Nullable Object[] args = handler.arguments(task, context);
             long start = (this.listeners.length == 0) ? 0 : System.nanoTime();  // the clock only for listeners
             Object result;
             try {
+                // a converter or validator that breaks (not a payload it rejects) fails the run: retried, then kept
+                @Nullable Object[] args = handler.arguments(task, context);
                 result = run(task, handler, attempt, args);
             }
             catch (FrameRejectedException ex) {

@@ -76,6 +76,19 @@ class PayloadValidationAutoConfigurationTest {
     }
 
     @Test
+    void theElementsOfAValidatedListAreValidatedEachNamedByItsIndex() {
+        runner().run((context) -> {
+            CompletableFuture<Object> bad = context.getBean(TaskOperations.class).call("crops",
+                    List.of(new Crop(1), new Crop(-1)));
+            assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("the payload for Handlers.crops is not valid: ")
+                .hasMessageContaining("[1].left: ").hasMessageContaining("(was -1)");
+            assertThat(context.getBean(TaskOperations.class).call("crops", List.of(new Crop(2)))
+                .get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        });
+    }
+
+    @Test
     void aParameterWithoutValidationAnnotationsTakesAnyPayload() {
         runner().run((context) -> {
             Resize invalid = new Resize("", 0, null);
@@ -213,6 +226,11 @@ class PayloadValidationAutoConfigurationTest {
         @TaskHandler("strict")
         public String strict(@Validated(Strict.class) Tagged tagged) {
             return "strict";
+        }
+
+        @TaskHandler("crops")
+        public int crops(@Valid List<@Valid Crop> crops) {
+            return crops.size();
         }
 
         @TaskHandler("lenient")

@@ -18,6 +18,7 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.MethodParameter;
 import org.springframework.core.retry.RetryPolicy;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -272,6 +273,29 @@ class TaskHandlerInvokerTest {
         assertThat(rejected.reason()).isEqualTo(RejectReason.BAD_PAYLOAD);
         assertThat(this.handlers.calls).isEmpty();
         assertThat(this.recovered).isEmpty();
+    }
+
+    @Test
+    void aConverterThatBreaksFailsTheRunWhichIsRetriedAndRecovered() throws NoSuchMethodException {
+        TaskPayloadConverter broken = new DefaultTaskPayloadConverter(JsonMapper.builder().build()) {
+            @Override
+            public PayloadReader readerFor(MethodParameter parameter) {
+                return (task) -> {
+                    throw new IllegalStateException("the converter is broken");
+                };
+            }
+        };
+        TaskHandlerRegistry registry = new TaskHandlerRegistry();
+        registry.register(new TaskHandlerMethod(this.handlers, Handlers.class.getMethod("mail", String.class), "mail",
+                broken));
+        TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, LOCAL_TAG, TWO_QUICK_RETRIES, this.recoverer,
+                List.of());
+        TaskExecutionException failure = catchThrowableOfType(TaskExecutionException.class,
+                () -> invoker.process(task("mail", "x")));
+        assertThat(failure).hasRootCauseMessage("the converter is broken");
+        assertThat(this.recovered).as("kept, not lost").singleElement()
+            .satisfies((task) -> assertThat(task.attempts()).isEqualTo(3));
+        assertThat(this.handlers.calls).isEmpty();
     }
 
     @Test
