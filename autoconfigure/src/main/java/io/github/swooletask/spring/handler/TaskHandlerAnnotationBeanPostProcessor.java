@@ -112,8 +112,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
             String defaultId = beanName + "." + method.getName()
                     + ((handlersPerName.get(method.getName()) > 1) ? parameterTypes(method) : "");
             TaskHandlerAttributes resolved = this.attributes.resolve(annotation, method, defaultId);
-            Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-            registry.register(new TaskHandlerMethod(bean, invocable, resolved, converter, validator));
+            registry.register(new TaskHandlerMethod(bean, method, resolved, converter, validator));
         });
         return bean;
     }

@@ -9,7 +9,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.annotation.AnnotatedMethod;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.validation.Validator;
 
@@ -59,7 +61,9 @@ public final class TaskHandlerMethod {
     TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter,
             Supplier<Validator> validator) {
         this.bean = bean;
-        this.method = method;
+        // a JDK proxy is invoked through its interface's method; the parameters are read from the class's (with
+        // annotations its interfaces declare merged in), so @Valid counts wherever it is written
+        this.method = AopUtils.selectInvocableMethod(method, bean.getClass());
         this.attributes = attributes;
         this.displayName = displayName(method);
         this.parameterCount = method.getParameterCount();
@@ -84,13 +88,13 @@ public final class TaskHandlerMethod {
         this.payloadIndex = payload;
         this.contextIndex = context;
         if (payload >= 0) {
-            MethodParameter parameter = MethodParameter.forExecutable(method, payload);
+            MethodParameter parameter = new AnnotatedMethod(method).getMethodParameters()[payload];
             this.payloadReader = PayloadValidation.validating(converter.readerFor(parameter), parameter, validator);
         }
         else {
             this.payloadReader = null;
         }
-        ReflectionUtils.makeAccessible(method);
+        ReflectionUtils.makeAccessible(this.method);
     }
 
     private static String displayName(Method method) {

@@ -14,6 +14,8 @@ import jakarta.validation.constraints.NotBlank;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -85,6 +87,23 @@ class PayloadValidationAutoConfigurationTest {
                 .hasMessageContaining("[1].left: ").hasMessageContaining("(was -1)");
             assertThat(context.getBean(TaskOperations.class).call("crops", List.of(new Crop(2)))
                 .get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aHandlerOnABeanProxiedThroughItsInterfaceIsValidatedByTheClassesAnnotations() {
+        runner().withBean("resizer", Resizer.class, () -> {
+            ProxyFactory proxy = new ProxyFactory(new ValidatingResizer());
+            proxy.addInterface(Resizer.class);
+            return (Resizer) proxy.getProxy();
+        }).run((context) -> {
+            assertThat(AopUtils.isJdkDynamicProxy(context.getBean(Resizer.class))).isTrue();
+            CompletableFuture<Object> bad = context.getBean(TaskOperations.class).call("proxied",
+                    new Resize("", 1, null));
+            assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("the payload for ValidatingResizer.resize is not valid: image: ");
+            assertThat(context.getBean(TaskOperations.class).call("proxied", new Resize("a.png", 1, null))
+                .get(10, TimeUnit.SECONDS)).isEqualTo("proxied a.png");
         });
     }
 
@@ -198,6 +217,20 @@ class PayloadValidationAutoConfigurationTest {
     }
 
     record Tagged(@NotBlank(groups = Strict.class) String tag) {
+    }
+
+    interface Resizer {
+
+        String resize(Resize request);
+    }
+
+    static class ValidatingResizer implements Resizer {
+
+        @Override
+        @TaskHandler("proxied")
+        public String resize(@Valid Resize request) {
+            return "proxied " + request.image();
+        }
     }
 
     static class OneValidatedHandler {
