@@ -91,6 +91,19 @@ final class SampleAppTest extends IpcTestCase
     }
 
     /** @dataProvider layouts */
+    public function testAPayloadThatFailsValidationIsRefusedNamingTheField(string $wire): void
+    {
+        try {
+            $this->client($wire)->call(['image' => '', 'width' => 120], name: 'thumbnail');
+            self::fail('no failure');
+        } catch (TaskFailedException $e) {
+            self::assertStringContainsString('bad-payload: task ', $e->getMessage());
+            self::assertStringContainsString('the payload for ThumbnailTasks.thumbnail is not valid: image: ',
+                $e->getMessage());
+        }
+    }
+
+    /** @dataProvider layouts */
     public function testPostedTasksOfEverySizeAreHandled(string $wire): void
     {
         $client = $this->client($wire);

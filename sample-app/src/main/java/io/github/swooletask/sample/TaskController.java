@@ -52,9 +52,16 @@ public class TaskController {
         return Map.of("taskId", this.tasks.dispatch(text), "queued", true);
     }
 
-    /** A handler that refused its input answers 400; any other failure 500; no answer in time 504. */
-    @ExceptionHandler({ TaskExecutionException.class, TimeoutException.class })
+    /**
+     * A handler that refused its input, or a payload that failed validation before it, answers 400; any other
+     * failure 500; no answer in time 504.
+     */
+    @ExceptionHandler({ TaskExecutionException.class, TimeoutException.class, IllegalArgumentException.class })
     public ResponseEntity<Map<String, Object>> taskFailed(Exception ex) {
+        if (ex instanceof IllegalArgumentException rejected) {
+            return ResponseEntity.status(HttpStatus.BAD_REQUEST).body(Map.of("error",
+                    String.valueOf(rejected.getMessage())));
+        }
         if (ex instanceof TaskExecutionException failed) {
             HttpStatus status = (failed.getCause() instanceof IllegalArgumentException) ? HttpStatus.BAD_REQUEST
                     : HttpStatus.INTERNAL_SERVER_ERROR;

@@ -1,5 +1,7 @@
 package io.github.swooletask.sample;
 
-/** Work for the "thumbnail" handler; travels as JSON. */
-public record ThumbnailRequest(String image, int width) {
+import jakarta.validation.constraints.NotBlank;
+
+/** Work for the "thumbnail" handler; travels as JSON (or as a PHP array). An image without a name is refused. */
+public record ThumbnailRequest(@NotBlank String image, int width) {
 }

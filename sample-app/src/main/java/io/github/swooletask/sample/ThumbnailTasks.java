@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
+import jakarta.validation.Valid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -22,9 +23,13 @@ public class ThumbnailTasks {
 
     private final ConcurrentLinkedDeque<String> recent = new ConcurrentLinkedDeque<>();
 
-    /** Makes a "thumbnail" (here: computes where it would be written) on a task worker. */
+    /**
+     * Makes a "thumbnail" (here: computes where it would be written) on a task worker. A request without an image
+     * never gets here ({@code @Valid}: rejected as bad-payload); one with a width of 0 or less fails in the handler
+     * (a dead letter after one attempt).
+     */
     @TaskHandler("thumbnail")
-    public Thumbnail thumbnail(ThumbnailRequest request, TaskContext context) {
+    public Thumbnail thumbnail(@Valid ThumbnailRequest request, TaskContext context) {
         if (request.width() <= 0) {
             throw new IllegalArgumentException("width must be positive, was " + request.width());
         }

@@ -81,6 +81,22 @@ class SampleApplicationIntegrationTests {
     }
 
     @Test
+    void aRequestWithoutAnImageIsRefusedBeforeTheHandler() throws Exception {
+        long lettersBefore = deadLetterCount();
+        HttpResponse<String> response = get("/tasks/thumbnail?image=&width=120");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("bad-payload: task ")
+            .contains("the payload for ThumbnailTasks.thumbnail is not valid: image: ").contains("(was '')");
+        assertThat(deadLetterCount()).as("a rejected payload is no dead letter").isEqualTo(lettersBefore);
+    }
+
+    private static long deadLetterCount() throws Exception {
+        try (var files = Files.list(deadLetters)) {
+            return files.count();
+        }
+    }
+
+    @Test
     void queuedTextReachesTheDefaultHandler() throws Exception {
         HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(uri("/tasks/text"))
             .header("Content-Type", "text/plain")
