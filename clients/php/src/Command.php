@@ -120,7 +120,12 @@ final class Command
         $timeout = isset($options['timeout']) ? self::parseTimeout($options['timeout']) : 5.0;
         $start = hrtime(true);
         $taskId = $this->client->submit($value, $name, $serialize, null, $timeout);
-        $reply = $this->client->receive($taskId, max(0.0, $timeout - (hrtime(true) - $start) / 1e9));
+        try {
+            $reply = $this->client->receive($taskId, max(0.0, $timeout - (hrtime(true) - $start) / 1e9));
+        } catch (TaskTimeoutException) {
+            // the message names the timeout asked for, not what was left of it after the send
+            throw new TaskTimeoutException($taskId, $timeout);
+        }
         if ($reply->failed()) {
             // the handler's error text as is (no prefix), for scripts that show it
             fwrite($this->stderr, ($reply->payload === '' ? sprintf('task %d failed', $taskId) : rtrim($reply->payload, "\n")) . "\n");
