@@ -61,7 +61,7 @@ final class PayloadValidation {
 
     /**
      * The reader itself when the parameter does not ask for validation, else one that validates what it read.
-     * @param validator gives the application's validator (asked only when the parameter wants validation)
+     * @param validators gives the application's validator (asked only when the parameter wants validation)
      * @throws IllegalStateException when the parameter asks for validation and no validator can be had
      */
     static TaskPayloadConverter.PayloadReader validating(TaskPayloadConverter.PayloadReader reader,
