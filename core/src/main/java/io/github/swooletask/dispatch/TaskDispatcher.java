@@ -151,6 +151,16 @@ public final class TaskDispatcher {
      * @param replyTimeout null for a task nobody waits for
      */
     public PreparedTask prepare(OutgoingTask task, @Nullable Duration replyTimeout) {
+        // what would refuse the task at its send is refused now, while the caller can still hear of it
+        if (task.target() >= 0) {
+            this.targeting.target(task.target());
+        }
+        if (this.format.isDataHead()) {
+            forDataHead(task);
+        }
+        if (this.inline && FrameEncoder.dataLength(task) > this.maxInlineData) {
+            throw tooLarge(FrameEncoder.dataLength(task));
+        }
         int taskId = this.taskIds.next();
         CompletableFuture<Object> future = (replyTimeout != null)
                 ? this.replies.register(taskId, replyTimeout.toNanos()) : null;
@@ -260,11 +270,15 @@ public final class TaskDispatcher {
     private int encodeInline(FrameBuffer buffer, OutgoingTask task, int taskId, int fromId, int deliveryFlags) {
         int dataLength = FrameEncoder.dataLength(task);
         if (dataLength > this.maxInlineData) {
-            throw new IllegalArgumentException("payload of " + dataLength + " bytes is over the limit of "
-                    + this.maxInlineData + " bytes this transport carries (the largest payload accepted)");
+            throw tooLarge(dataLength);
         }
         buffer.ensureCapacity(DataHead.HEADER_SIZE + dataLength);
         return FrameEncoder.encodeInline(buffer.frame(), this.format, task, taskId, fromId, deliveryFlags);
+    }
+
+    private IllegalArgumentException tooLarge(int dataLength) {
+        return new IllegalArgumentException("payload of " + dataLength + " bytes is over the limit of "
+                + this.maxInlineData + " bytes this transport carries (the largest payload accepted)");
     }
 
     /**

@@ -36,6 +36,7 @@ import io.github.swooletask.wire.WireFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
@@ -181,6 +182,43 @@ class TaskDispatcherTest {
         assertThat(transport.receiver(1).receive(buffer)).isEqualTo(TaskFrame.HEADER_SIZE + 10);
         assertThat(buffer.frame().getInt(TaskFrame.OFFSET_TASK_ID)).isEqualTo(2);
         assertThat(transport.status().depth()).as("nothing for worker 0").isZero();
+    }
+
+    @Test
+    void aPreparedTaskHasItsIdAtOnceAndGoesOutOnlyWhenSentOnce() throws Exception {
+        InMemoryTransport transport = transport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20);
+        TaskDispatcher dispatcher = dispatcher(transport, DispatcherSettings.of(1));
+        PreparedTask later = dispatcher.prepare(text("later"), null);
+        PreparedTask call = dispatcher.prepare(text("asks later"), Duration.ofSeconds(10));
+        PreparedTask dropped = dispatcher.prepare(text("never"), Duration.ofSeconds(10));
+        assertThat(List.of(later.taskId(), call.taskId(), dropped.taskId())).containsExactly(1, 2, 3);
+        assertThat(later.result()).isNull();
+        assertThat(transport.sent()).as("nothing sent before send()").isEmpty();
+        assertThat(this.replies.pending()).isEqualTo(2);
+
+        dropped.discard(new IllegalStateException("rolled back"));
+        assertThatThrownBy(() -> dropped.result().get(10, TimeUnit.SECONDS)).hasRootCauseMessage("rolled back");
+        dropped.send();
+        call.send();
+        later.send();
+        later.send();
+        assertThat(tasksSent(transport)).as("each sent once, in the order sent, discarded never")
+            .containsExactly("2:" + TaskFlags.REPLY + ":null:asks later", "1:" + TaskFlags.NONBLOCK + ":null:later");
+        assertThat(this.replies.pending()).as("the call waits for its result").isEqualTo(1);
+    }
+
+    @Test
+    void aPreparedTaskIsCheckedWhenPreparedNotWhenSent() {
+        InMemoryTransport directed = transport(IpcMode.MSGQUEUE, 3, 1 << 20);
+        TaskDispatcher mode2 = dispatcher(directed, DispatcherSettings.of(3));
+        assertThatIllegalArgumentException().isThrownBy(() -> mode2.prepare(text("x").to(3), null))
+            .withMessageContaining("worker 3 does not exist");
+        TaskDispatcher swoole = dispatcher(transport(IpcMode.MSGQUEUE_PREEMPTIVE, 1, 1 << 20),
+                DispatcherSettings.of(1).withWireFormat(WireFormat.SWOOLE_6_1));
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> swoole.prepare(OutgoingTask.of(TaskName.of("named"), 0, new byte[1]), null))
+            .withMessageContaining("cannot travel in wire format");
+        assertThat(this.replies.pending()).isZero();
     }
 
     @Test

@@ -88,6 +88,16 @@ class DispatchAfterCommitAutoConfigurationTest {
     }
 
     @Test
+    void aTaskThatCannotBeSentIsRefusedAtTheDispatchNotAfterTheCommit() {
+        runner().run((context) -> {
+            TaskOperations tasks = context.getBean(TaskOperations.class);
+            assertThatThrownBy(() -> transaction(context).executeWithoutResult(
+                    (status) -> tasks.dispatchTo(0, "note", "to a worker")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only in ipc-mode 2");
+        });
+    }
+
+    @Test
     void aSendThatFailsAfterTheCommitFailsTheCall() {
         runner().withPropertyValues("swoole.task.auto-startup=false", "swoole.task.full-queue-policy=fail")
             .run((context) -> {
