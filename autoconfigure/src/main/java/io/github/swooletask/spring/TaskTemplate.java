@@ -74,15 +74,8 @@ public class TaskTemplate implements TaskOperations {
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
             OutgoingTask task = task(workerId, name, encoded, observation);
-            int taskId;
-            if (this.dispatchAfterCommit && AfterCommitDispatch.inTransaction()) {
-                PreparedTask prepared = this.dispatcher.prepare(task, null);
-                AfterCommitDispatch.onCommit(prepared);
-                taskId = prepared.taskId();
-            }
-            else {
-                taskId = this.dispatcher.dispatch(task);
-            }
+            PreparedTask later = sentOnCommit(task, null);
+            int taskId = (later != null) ? later.taskId() : this.dispatcher.dispatch(task);
             if (observation != null) {
                 observation.dispatched(taskId);
             }
@@ -109,12 +102,9 @@ public class TaskTemplate implements TaskOperations {
         TaskObservations.@Nullable Dispatch observation = startObservation(name);
         try {
             OutgoingTask task = task(workerId, name, encoded, observation);
-            if (this.dispatchAfterCommit && AfterCommitDispatch.inTransaction()) {
-                PreparedTask prepared = this.dispatcher.prepare(task, timeout);
-                AfterCommitDispatch.onCommit(prepared);
-                return (CompletableFuture<T>) Objects.requireNonNull(prepared.result());
-            }
-            return (CompletableFuture<T>) this.dispatcher.call(task, timeout);
+            PreparedTask later = sentOnCommit(task, timeout);
+            return (CompletableFuture<T>) ((later != null) ? Objects.requireNonNull(later.result())
+                    : this.dispatcher.call(task, timeout));
         }
         catch (RuntimeException ex) {
             throw failed(observation, ex);
@@ -122,6 +112,20 @@ public class TaskTemplate implements TaskOperations {
         finally {
             stopped(observation);
         }
+    }
+
+    /**
+     * With {@link #setDispatchAfterCommit} inside a transaction: the task, prepared to go out once the transaction
+     * committed; else null, for a send now.
+     * @param replyTimeout for a call; null for a dispatch
+     */
+    private @Nullable PreparedTask sentOnCommit(OutgoingTask task, @Nullable Duration replyTimeout) {
+        if (!this.dispatchAfterCommit || !AfterCommitDispatch.inTransaction()) {
+            return null;
+        }
+        PreparedTask prepared = this.dispatcher.prepare(task, replyTimeout);
+        AfterCommitDispatch.onCommit(prepared);
+        return prepared;
     }
 
     private OutgoingTask task(int workerId, @Nullable String name, EncodedPayload encoded,

@@ -135,6 +135,12 @@ public final class TaskDispatcher {
     public CompletableFuture<Object> call(OutgoingTask task, Duration timeout) {
         int taskId = this.taskIds.next();
         CompletableFuture<Object> future = this.replies.register(taskId, timeout.toNanos());
+        sendAwaitingReply(task, taskId);
+        return future;
+    }
+
+    /** Sends a task whose future is registered; a send that fails fails the future too. */
+    private void sendAwaitingReply(OutgoingTask task, int taskId) {
         try {
             send(task, taskId, TaskFlags.REPLY);
         }
@@ -142,7 +148,6 @@ public final class TaskDispatcher {
             this.replies.cancel(taskId, ex);
             throw ex;
         }
-        return future;
     }
 
     /**
@@ -158,8 +163,9 @@ public final class TaskDispatcher {
         if (this.format.isDataHead()) {
             forDataHead(task);
         }
-        if (this.inline && FrameEncoder.dataLength(task) > this.maxInlineData) {
-            throw tooLarge(FrameEncoder.dataLength(task));
+        int dataLength = FrameEncoder.dataLength(task);
+        if (this.inline && dataLength > this.maxInlineData) {
+            throw tooLarge(dataLength);
         }
         int taskId = this.taskIds.next();
         CompletableFuture<Object> future = (replyTimeout != null)
@@ -170,14 +176,9 @@ public final class TaskDispatcher {
     void sendPrepared(PreparedTask prepared) {
         if (prepared.result() == null) {
             send(prepared.task(), prepared.taskId(), TaskFlags.NONBLOCK);
-            return;
         }
-        try {
-            send(prepared.task(), prepared.taskId(), TaskFlags.REPLY);
-        }
-        catch (RuntimeException ex) {
-            this.replies.cancel(prepared.taskId(), ex);
-            throw ex;
+        else {
+            sendAwaitingReply(prepared.task(), prepared.taskId());
         }
     }
 

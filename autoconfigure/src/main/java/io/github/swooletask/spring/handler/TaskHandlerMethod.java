@@ -173,14 +173,7 @@ public final class TaskHandlerMethod {
             return future.get();
         }
         catch (ExecutionException ex) {
-            Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
-            if (cause instanceof Exception exception) {
-                throw exception;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw ex;
+            throw unwrapped(ex);
         }
         catch (InterruptedException ex) {
             future.cancel(true);
@@ -193,15 +186,17 @@ public final class TaskHandlerMethod {
             return this.method.invoke(this.bean, args);
         }
         catch (InvocationTargetException ex) {
-            Throwable cause = ex.getCause();
-            if (cause instanceof Exception exception) {
-                throw exception;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw ex;
+            throw unwrapped(ex);
         }
+    }
+
+    /** What a reflective call or a future wraps: its cause when an exception, the wrapper else; an Error is thrown. */
+    private static Exception unwrapped(Exception wrapper) {
+        Throwable cause = wrapper.getCause();
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return (cause instanceof Exception exception) ? exception : wrapper;
     }
 
     @Override
