@@ -15,6 +15,7 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.AutowireCapableBeanFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.core.MethodIntrospector;
@@ -31,6 +32,8 @@ import io.github.swooletask.spring.TaskHandler;
  * registers them in the {@link TaskHandlerRegistry}. Invalid signatures, invalid attributes and conflicting names or
  * ids fail the startup with a message that names the methods. Payload parameters annotated {@code @Valid} or
  * {@code @Validated} are validated with the application's {@link Validator} (the primary one when there are several).
+ * A handler method (or class) annotated with Spring's {@code @Retryable} is retried as that annotation says, instead
+ * of as {@code swoole.task.retry.*} says.
  */
 public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware {
 
@@ -43,6 +46,8 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
     private final boolean defaultAutoStartup;
 
     private TaskHandlerAttributeResolver attributes;
+
+    private HandlerRetryPolicies retryPolicies;
 
     private final Set<Class<?>> withoutHandlers = ConcurrentHashMap.newKeySet();
 
@@ -75,14 +80,20 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
         this.validator = validator;
         this.defaultAutoStartup = defaultAutoStartup;
         this.attributes = new TaskHandlerAttributeResolver(null, defaultAutoStartup);
+        this.retryPolicies = new HandlerRetryPolicies(this.attributes, null);
     }
 
-    /** Placeholders and expressions in the attributes resolve through this bean factory. */
+    /**
+     * Placeholders and expressions in the attributes resolve through this bean factory, which also creates the
+     * predicates of {@code @Retryable} handlers.
+     */
     @Override
     public void setBeanFactory(BeanFactory beanFactory) {
         this.attributes = new TaskHandlerAttributeResolver(
                 (beanFactory instanceof ConfigurableBeanFactory configurable) ? configurable : null,
                 this.defaultAutoStartup);
+        this.retryPolicies = new HandlerRetryPolicies(this.attributes,
+                (beanFactory instanceof AutowireCapableBeanFactory autowiring) ? autowiring : null);
     }
 
     @Override
@@ -112,7 +123,8 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
             String defaultId = beanName + "." + method.getName()
                     + ((handlersPerName.get(method.getName()) > 1) ? parameterTypes(method) : "");
             TaskHandlerAttributes resolved = this.attributes.resolve(annotation, method, defaultId);
-            registry.register(new TaskHandlerMethod(bean, method, resolved, converter, validator));
+            registry.register(new TaskHandlerMethod(bean, method, resolved, converter, validator,
+                    this.retryPolicies.find(bean, method, targetClass)));
         });
         return bean;
     }

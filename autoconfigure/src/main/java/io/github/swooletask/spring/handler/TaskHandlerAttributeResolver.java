@@ -40,16 +40,20 @@ final class TaskHandlerAttributeResolver {
      * @param defaultId the id when the annotation names none
      */
     TaskHandlerAttributes resolve(MergedAnnotation<TaskHandler> annotation, Method method, String defaultId) {
-        String route = text(resolve(annotation.getString("name"), method, "name"));
-        String id = text(resolve(annotation.getString("id"), method, "id"));
-        int concurrency = concurrency(resolve(annotation.getString("concurrency"), method, "concurrency"), method,
-                annotation.getString("concurrency"));
-        boolean autoStartup = autoStartup(resolve(annotation.getString("autoStartup"), method, "autoStartup"), method,
-                annotation.getString("autoStartup"));
+        String route = text(resolveValue(annotation.getString("name"), method, "name"));
+        String id = text(resolveValue(annotation.getString("id"), method, "id"));
+        int concurrency = concurrency(resolveValue(annotation.getString("concurrency"), method, "concurrency"),
+                method, annotation.getString("concurrency"));
+        boolean autoStartup = autoStartup(resolveValue(annotation.getString("autoStartup"), method, "autoStartup"),
+                method, annotation.getString("autoStartup"));
         return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, concurrency, autoStartup);
     }
 
-    private @Nullable Object resolve(String value, Method method, String attribute) {
+    /**
+     * One attribute value with its placeholders and expressions resolved (an expression's value as it is, e.g. an
+     * {@code Integer}); a value that cannot be resolved fails naming the method and the attribute.
+     */
+    @Nullable Object resolveValue(String value, Method method, String attribute) {
         ConfigurableBeanFactory beanFactory = this.beanFactory;
         if (beanFactory == null || value.isEmpty()) {
             return value;

@@ -28,11 +28,11 @@ import io.github.swooletask.worker.TaskProcessor;
 /**
  * Runs each task on its {@link TaskHandler} method: routes by task name (default handler for none), converts the
  * payload, runs the handler again after a failure as the Spring {@link RetryPolicy} says (which failures, how many
- * retries, which delays), and gives a task that failed every attempt to the {@link TaskRecoverer}. A payload that
- * cannot be converted is rejected at once, without retry. The wait between runs is a {@link RetryWait}, which
- * {@link #shutdown()} cuts short. {@link TaskExecutionListener}s hear of every handler run, each attempt apart (the
- * waits between them not included); with {@link TaskObservations} every run is observed. Runs on the worker
- * threads; thread-safe.
+ * retries, which delays: the handler's own {@link TaskHandlerMethod#retryPolicy()}, else the one given), and gives a
+ * task that failed every attempt to the {@link TaskRecoverer}. A payload that cannot be converted is rejected at once,
+ * without retry. The wait between runs is a {@link RetryWait}, which {@link #shutdown()} cuts short.
+ * {@link TaskExecutionListener}s hear of every handler run, each attempt apart (the waits between them not included);
+ * with {@link TaskObservations} every run is observed. Runs on the worker threads; thread-safe.
  */
 public class TaskHandlerInvoker implements TaskProcessor {
 
@@ -57,7 +57,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     /**
      * @param localTag the from id this application's dispatcher stamps on its tasks ({@link TaskSource#LOCAL})
-     * @param retryPolicy when a failed handler runs again; {@code RetryPolicy.withMaxRetries(0)} for never
+     * @param retryPolicy when a failed handler without a policy of its own runs again;
+     * {@code RetryPolicy.withMaxRetries(0)} for never
      */
     public TaskHandlerInvoker(TaskHandlerRegistry registry, int localTag, RetryPolicy retryPolicy,
             @Nullable TaskRecoverer recoverer, List<TaskExecutionListener> listeners) {
@@ -113,7 +114,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 notifyListeners(handler, task, null, start, ex);
                 if (!this.retryWait.isShutDown()) {
                     if (retries == null) {
-                        retries = RetrySchedule.start(this.retryPolicy);
+                        RetryPolicy own = handler.retryPolicy();
+                        retries = RetrySchedule.start((own != null) ? own : this.retryPolicy);
                     }
                     long delay = retries.nextDelayMillis(ex);
                     if (delay != RetrySchedule.STOP) {

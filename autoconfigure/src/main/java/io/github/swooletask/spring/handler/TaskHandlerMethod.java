@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.annotation.AnnotatedMethod;
+import org.springframework.core.retry.RetryPolicy;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.validation.Validator;
 
@@ -25,7 +26,8 @@ import io.github.swooletask.wire.FrameRejectedException;
  * {@link #route()}, {@link #concurrency()} and {@link #autoStartup()}. A payload parameter annotated {@code @Valid}
  * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}). A
  * method that returns a {@link CompletionStage} ({@code CompletableFuture}) runs until that completes: the worker
- * waits for it, and its value is the result, its failure the handler's.
+ * waits for it, and its value is the result, its failure the handler's. A handler may have a retry of its own
+ * ({@link #retryPolicy()}).
  */
 public final class TaskHandlerMethod {
 
@@ -48,19 +50,23 @@ public final class TaskHandlerMethod {
     /** Whether the method returns a {@link CompletionStage} whose outcome is the handler's. */
     private final boolean completesLater;
 
+    private final @Nullable RetryPolicy retryPolicy;
+
     /** A handler of the shared workers, started with the application, whose id is {@link #displayName()}. */
     TaskHandlerMethod(Object bean, Method method, String route, TaskPayloadConverter converter) {
         this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter,
-                PayloadValidation.NONE);
+                PayloadValidation.NONE, null);
     }
 
     /**
      * @param validator gives the application's validator, asked for only by a payload parameter that wants
      * validation (when it throws, such a parameter fails the startup)
+     * @param retryPolicy the handler's own retry ({@code @Retryable}), or null for the application's
      */
     TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter,
-            Supplier<Validator> validator) {
+            Supplier<Validator> validator, @Nullable RetryPolicy retryPolicy) {
         this.bean = bean;
+        this.retryPolicy = retryPolicy;
         // a JDK proxy is invoked through its interface's method; the parameters are read from the class's (with
         // annotations its interfaces declare merged in), so @Valid counts wherever it is written
         this.method = AopUtils.selectInvocableMethod(method, bean.getClass());
@@ -129,6 +135,14 @@ public final class TaskHandlerMethod {
      */
     public boolean autoStartup() {
         return this.attributes.autoStartup();
+    }
+
+    /**
+     * The handler's own retry, from Spring's {@code @Retryable} on its method or class, or null when the
+     * application's ({@code swoole.task.retry.*} and its customizers) applies.
+     */
+    public @Nullable RetryPolicy retryPolicy() {
+        return this.retryPolicy;
     }
 
     /** {@code SimpleClassName.method}, the {@code handler} tag of the execution timer. */

@@ -5,9 +5,13 @@ import java.lang.reflect.Type;
 import java.util.concurrent.CompletionStage;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
+import org.springframework.aot.hint.MemberCategory;
 import org.springframework.aot.hint.ReflectionHints;
 import org.springframework.aot.hint.annotation.SimpleReflectiveProcessor;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.resilience.annotation.Retryable;
+import org.springframework.resilience.retry.MethodRetryPredicate;
 
 import io.github.swooletask.spring.TaskContext;
 
@@ -15,7 +19,7 @@ import io.github.swooletask.spring.TaskContext;
  * Ahead-of-time hints for a {@code @TaskHandler} method, for native images: the method itself is invoked
  * reflectively, and its payload and return types are bound from and to JSON, so they get binding hints (their
  * constructors, fields and accessors, recursively); for a {@link CompletionStage} return type, the type it completes
- * with.
+ * with. The predicate class of a {@link Retryable @Retryable} on the method or its class is created reflectively.
  */
 public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
 
@@ -35,6 +39,13 @@ public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
         }
         else if (method.getReturnType() != void.class) {
             this.bindings.registerReflectionHints(hints, method.getGenericReturnType());
+        }
+        Retryable retryable = AnnotatedElementUtils.findMergedAnnotation(method, Retryable.class);
+        if (retryable == null) {
+            retryable = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Retryable.class);
+        }
+        if (retryable != null && retryable.predicate() != MethodRetryPredicate.class) {
+            hints.registerType(retryable.predicate(), MemberCategory.INVOKE_DECLARED_CONSTRUCTORS);
         }
     }
 

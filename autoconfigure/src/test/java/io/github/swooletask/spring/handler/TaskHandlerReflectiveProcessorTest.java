@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.handler;
 
+import java.lang.reflect.Method;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -8,6 +9,8 @@ import org.springframework.aot.hint.MemberCategory;
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.annotation.ReflectiveRuntimeHintsRegistrar;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
+import org.springframework.resilience.annotation.Retryable;
+import org.springframework.resilience.retry.MethodRetryPredicate;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
@@ -39,6 +42,30 @@ class TaskHandlerReflectiveProcessorTest {
             .onMethodInvocation(LaterHandlers.class.getDeclaredMethod("resize", Request.class))).accepts(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(Later.class)).accepts(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(CompletableFuture.class)).rejects(hints);
+    }
+
+    @Test
+    void theRetryPredicateOfARetryableHandlerCanBeCreated() throws Exception {
+        RuntimeHints hints = new RuntimeHints();
+        new ReflectiveRuntimeHintsRegistrar().registerRuntimeHints(hints, RetriedHandlers.class);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Transient.class)
+            .withMemberCategory(MemberCategory.INVOKE_DECLARED_CONSTRUCTORS)).accepts(hints);
+    }
+
+    static class Transient implements MethodRetryPredicate {
+
+        @Override
+        public boolean shouldRetry(Method method, Throwable failure) {
+            return true;
+        }
+    }
+
+    @Retryable(predicate = Transient.class)
+    static class RetriedHandlers {
+
+        @TaskHandler("retried")
+        void run(String payload) {
+        }
     }
 
     record Size(int width, int height) {
