@@ -72,7 +72,7 @@ class SampleApplicationIntegrationTests {
         HttpResponse<String> response = get("/tasks/thumbnail?image=cat.png&width=0");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("width must be positive, was 0").contains("ThumbnailTasks.thumbnail");
-        // kept as a dead letter after one attempt: the sample excludes IllegalArgumentException from retry
+        // kept as a dead letter after one attempt: the handler's @Retryable excludes IllegalArgumentException
         String letter;
         try (var files = Files.list(deadLetters)) {
             letter = Files.readString(files.findFirst().orElseThrow());
