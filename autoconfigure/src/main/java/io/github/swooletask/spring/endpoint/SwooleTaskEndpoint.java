@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.endpoint;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import io.github.swooletask.dispatch.DispatchStatistics;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.ReplyStatistics;
+import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.transport.DroppedFrames;
 import io.github.swooletask.transport.IpcMode;
@@ -31,7 +33,7 @@ import io.github.swooletask.worker.WorkerStatistics;
 
 /**
  * The {@code swooletask} actuator endpoint. {@code GET /actuator/swooletask} describes the queue, the workers, the
- * totals and the kernel's message queue limits. Read-only by default; with
+ * handlers, the totals and the kernel's message queue limits. Read-only by default; with
  * {@code management.endpoint.swooletask.access=unrestricted} an operator can also pause or resume the workers
  * ({@code POST /actuator/swooletask/pause}, {@code .../resume}) and purge the queue
  * ({@code DELETE /actuator/swooletask}).
@@ -49,6 +51,8 @@ public class SwooleTaskEndpoint {
 
     private volatile @Nullable ConsumerProblems consumerProblems;
 
+    private @Nullable TaskHandlerRegistry handlers;
+
     private final @Nullable SpillFiles spillFiles;
 
     /**
@@ -62,16 +66,25 @@ public class SwooleTaskEndpoint {
         this.spillFiles = spillFiles;
     }
 
+    /** Lists the application's task handlers too. */
+    public void setHandlers(@Nullable TaskHandlerRegistry handlers) {
+        this.handlers = handlers;
+    }
+
     /** Reports the replies to other programs too. */
     public void setReplyStatistics(@Nullable ReplyStatistics replies) {
         this.replies = replies;
     }
 
-    /** The queue, workers, totals and kernel limits; the queue fields are absent, with an error, if unreadable. */
+    /**
+     * The queue, workers, handlers, totals and kernel limits; the queue fields are absent, with an error, if
+     * unreadable.
+     */
     @ReadOperation
     public SwooleTaskDescriptor describe() {
         Mode mode = Mode.of(this.transport.mode());
         Workers workers = workers();
+        List<Handler> handlers = handlers();
         DispatchStatistics dispatched = this.dispatcher.statistics();
         WorkerStatistics statistics = this.pool.statistics();
         ReplyStatistics replyStatistics = this.replies;
@@ -88,11 +101,25 @@ public class SwooleTaskEndpoint {
         }
         catch (RuntimeException ex) {
             return new SwooleTaskDescriptor(mode, wireFormat, null, null, null, null, null, null, null, null, workers,
-                    totals, kernel, String.valueOf(ex.getMessage()), transportDetails(), problems());
+                    handlers, totals, kernel, String.valueOf(ex.getMessage()), transportDetails(), problems());
         }
         return new SwooleTaskDescriptor(mode, wireFormat, status.key(), status.queueId(), status.permissions(),
                 status.depth(), status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(),
-                workers, totals, kernel, null, transportDetails(), problems());
+                workers, handlers, totals, kernel, null, transportDetails(), problems());
+    }
+
+    private List<Handler> handlers() {
+        TaskHandlerRegistry registry = this.handlers;
+        if (registry == null) {
+            return List.of();
+        }
+        List<String> reserved = this.pool.reservedIds();
+        return registry.handlers().stream().map((handler) -> new Handler(handler.id(),
+                handler.route().isEmpty() ? null : handler.route(), handler.displayName(), handler.concurrency(),
+                reserved.contains(handler.id()) ? this.pool.isReservedRunning(handler.id()) : null,
+                (handler.retryPolicy() != null) ? "@Retryable" : "swoole.task.retry"))
+            .sorted(Comparator.comparing(Handler::id))
+            .toList();
     }
 
     /** Tells the endpoint what keeps tasks from being consumed (dead, stuck or starved workers). */
@@ -153,6 +180,7 @@ public class SwooleTaskEndpoint {
      * @param lastSenderPid pid of the last sender
      * @param lastReceiverPid pid of the last receiver
      * @param workers the task workers
+     * @param handlers the application's task handlers, by id
      * @param totals totals since start
      * @param kernel the kernel's message queue limits (-1 when unreadable)
      * @param error why the queue's state could not be read, null when it could
@@ -161,8 +189,8 @@ public class SwooleTaskEndpoint {
      */
     public record SwooleTaskDescriptor(Mode mode, String wireFormat, @Nullable String key, @Nullable Integer queueId,
             @Nullable String permissions, @Nullable Long depth, @Nullable Long bytes, @Nullable Long capacity,
-            @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers, Totals totals,
-            Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
+            @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers,
+            List<Handler> handlers, Totals totals, Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
             implements OperationResponseBody {
     }
 
@@ -191,6 +219,21 @@ public class SwooleTaskEndpoint {
      */
     public record Workers(int total, int active, int paused, int dead, long replaced, boolean running,
             boolean pauseRequested) {
+    }
+
+    /**
+     * One task handler.
+     *
+     * @param id its id ({@code @TaskHandler(id)}, by default {@code beanName.methodName})
+     * @param name the task name it takes, null for the default handler (tasks without a name)
+     * @param method {@code SimpleClassName.method}, the {@code handler} tag of its execution timer
+     * @param concurrency its reserved workers, 0 when the shared workers run it
+     * @param reservedRunning whether its reserved workers run, null without reserved workers (or before the pool
+     *     started)
+     * @param retry whose retry it has: {@code @Retryable} (its own) or {@code swoole.task.retry} (the application's)
+     */
+    public record Handler(String id, @Nullable String name, String method, int concurrency,
+            @Nullable Boolean reservedRunning, String retry) {
     }
 
     /**

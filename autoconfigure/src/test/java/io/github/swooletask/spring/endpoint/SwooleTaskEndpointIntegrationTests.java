@@ -35,11 +35,13 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.resilience.annotation.Retryable;
 import tools.jackson.databind.JsonNode;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskTemplate;
+import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.Handler;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.SwooleTaskDescriptor;
 import io.github.swooletask.spring.support.SwooleTaskTestSupport;
 import io.github.swooletask.support.RawFrames;
@@ -294,8 +296,10 @@ class SwooleTaskEndpointIntegrationTests {
                 System.out.println("swooletask endpoint JSON: " + json);
                 JsonNode node = context.getBean(EndpointJsonMapper.class).get().readTree(json);
                 assertThat(node.propertyNames()).containsExactly("mode", "wireFormat", "key", "queueId", "permissions",
-                        "depth", "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "totals", "kernel",
-                        "problems");
+                        "depth", "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "handlers",
+                        "totals", "kernel", "problems");
+                assertThat(node.get("handlers").get(0).propertyNames()).as("no reserved workers: no reservedRunning")
+                    .containsExactly("id", "name", "method", "concurrency", "retry");
                 assertThat(node.get("problems").isEmpty()).isTrue();
                 assertThat(node.get("wireFormat").asString()).isEqualTo("swoole-1.7");
                 assertThat(node.get("mode").get("number").asInt()).isEqualTo(3);
@@ -312,6 +316,23 @@ class SwooleTaskEndpointIntegrationTests {
                 assertThat(node.get("kernel").get("msgmax").asLong()).isEqualTo(limits.msgmax());
                 assertThat(node.get("kernel").get("msgmnb").asLong()).isEqualTo(limits.msgmnb());
                 assertThat(node.get("kernel").get("msgmni").asLong()).isEqualTo(limits.msgmni());
+            });
+    }
+
+    @Test
+    void listsTheHandlersWithTheirNamesWorkersAndRetry() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withBean("handlers", Handlers.class)
+            .withPropertyValues(EXPOSE)
+            .run((context) -> {
+                SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                assertThat(endpoint.describe().handlers()).containsExactly(
+                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, "swoole.task.retry"),
+                        new Handler("handlers.report", "report", "Handlers.report", 1, false, "swoole.task.retry"),
+                        new Handler("mail", "mail", "Handlers.mail", 0, null, "@Retryable"));
+                context.getBean(TaskWorkerPool.class).startReserved("handlers.report");
+                assertThat(endpoint.describe().handlers()).extracting(Handler::reservedRunning)
+                    .containsExactly(null, true, null);
             });
     }
 
@@ -335,6 +356,22 @@ class SwooleTaskEndpointIntegrationTests {
         @Bean
         CountingHandler countingHandler() {
             return new CountingHandler();
+        }
+    }
+
+    static class Handlers {
+
+        @TaskHandler
+        public void fromPhp(Object payload) {
+        }
+
+        @TaskHandler(name = "mail", id = "mail")
+        @Retryable(maxRetries = 5)
+        public void mail(String to) {
+        }
+
+        @TaskHandler(name = "report", concurrency = "1", autoStartup = "false")
+        public void report(String day) {
         }
     }
 

@@ -12,6 +12,7 @@ import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint;
+import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.wire.SpillFiles;
 import io.github.swooletask.worker.ConsumerProblems;
@@ -35,8 +36,9 @@ public final class SwooleTaskEndpointAutoConfiguration {
     @ConditionalOnAvailableEndpoint(SwooleTaskEndpoint.class)
     SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher,
             ObjectProvider<RemoteReplies> remoteReplies, ObjectProvider<ConsumerProblems> problems,
-            ObjectProvider<SpillFiles> spillFiles) {
+            ObjectProvider<SpillFiles> spillFiles, ObjectProvider<TaskHandlerRegistry> handlers) {
         SwooleTaskEndpoint endpoint = new SwooleTaskEndpoint(transport, pool, dispatcher, spillFiles.getIfAvailable());
+        endpoint.setHandlers(handlers.getIfAvailable());
         remoteReplies.ifAvailable((replies) -> endpoint.setReplyStatistics(replies.statistics()));
         problems.ifAvailable(endpoint::setConsumerProblems);
         return endpoint;
