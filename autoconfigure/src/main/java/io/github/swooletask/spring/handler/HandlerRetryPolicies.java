@@ -115,7 +115,8 @@ final class HandlerRetryPolicies {
             return Long.parseLong(resolved.toString().trim());
         }
         catch (NumberFormatException ex) {
-            throw invalid(method, attribute + " '" + resolved + "'" + from(written, resolved) + " is not a whole number");
+            throw invalid(method, attribute + " '" + resolved + "'" + from(written, resolved)
+                    + " is not a whole number");
         }
     }
 

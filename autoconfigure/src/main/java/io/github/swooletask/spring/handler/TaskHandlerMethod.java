@@ -11,6 +11,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedMethod;
 import org.springframework.core.retry.RetryPolicy;
 import org.springframework.util.ReflectionUtils;
@@ -25,8 +27,9 @@ import io.github.swooletask.wire.FrameRejectedException;
  * One {@link TaskHandler} method of one bean, ready to invoke with a task, with its attributes: {@link #id()},
  * {@link #route()}, {@link #concurrency()} and {@link #autoStartup()}. A payload parameter annotated {@code @Valid}
  * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}). A
- * method that returns a {@link CompletionStage} ({@code CompletableFuture}) runs until that completes: the worker
- * waits for it, and its value is the result, its failure the handler's. A handler may have a retry of its own
+ * method that returns a {@link CompletionStage} ({@code CompletableFuture}) or a reactive single value
+ * ({@code Mono}) runs until that completes: the worker waits for it, and its value is the result, its failure the
+ * handler's. A handler may have a retry of its own
  * ({@link #retryPolicy()}).
  */
 public final class TaskHandlerMethod {
@@ -47,8 +50,11 @@ public final class TaskHandlerMethod {
 
     private final int parameterCount;
 
-    /** Whether the method returns a {@link CompletionStage} whose outcome is the handler's. */
+    /** Whether the method returns a {@link CompletionStage} or reactive single value whose outcome is the handler's. */
     private final boolean completesLater;
+
+    /** The adapter of a reactive return type ({@code Mono}...), null for any other. */
+    private final @Nullable ReactiveAdapter reactiveResult;
 
     private final @Nullable RetryPolicy retryPolicy;
 
@@ -73,7 +79,10 @@ public final class TaskHandlerMethod {
         this.attributes = attributes;
         this.displayName = displayName(method);
         this.parameterCount = method.getParameterCount();
-        this.completesLater = CompletionStage.class.isAssignableFrom(method.getReturnType());
+        this.reactiveResult = CompletionStage.class.isAssignableFrom(method.getReturnType()) ? null
+                : reactiveAdapter(method);
+        this.completesLater = (this.reactiveResult != null)
+                || CompletionStage.class.isAssignableFrom(method.getReturnType());
         int payload = -1;
         int context = -1;
         for (int i = 0; i < this.parameterCount; i++) {
@@ -101,6 +110,23 @@ public final class TaskHandlerMethod {
             this.payloadReader = null;
         }
         ReflectionUtils.makeAccessible(this.method);
+    }
+
+    /**
+     * The adapter of a reactive return type that gives one value or none ({@code Mono}, RxJava's {@code Single}...);
+     * one that gives many ({@code Flux}) fails: a task has one result.
+     */
+    private @Nullable ReactiveAdapter reactiveAdapter(Method method) {
+        Class<?> type = method.getReturnType();
+        if (type == void.class || type == Object.class) {
+            return null;
+        }
+        ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(type);
+        if (adapter != null && adapter.isMultiValue()) {
+            throw invalid("returns " + type.getSimpleName() + ", a stream of many values, but a task has one result:"
+                    + " return a single value (a Mono, collectList() for a list) or a CompletableFuture");
+        }
+        return adapter;
     }
 
     private static String displayName(Method method) {
@@ -173,16 +199,19 @@ public final class TaskHandlerMethod {
     }
 
     /**
-     * Calls the method; what it throws comes out unwrapped. For a {@link CompletionStage}, waits until it completed
-     * and returns its value or throws its failure (a {@link CancellationException} when it was cancelled); an
-     * interrupt while waiting (a stop that gives up on the task) cancels it.
+     * Calls the method; what it throws comes out unwrapped. For a {@link CompletionStage} or a reactive single value
+     * ({@code Mono}, subscribed to here), waits until it completed and returns its value (null for an empty one) or
+     * throws its failure (a {@link CancellationException} when it was cancelled); an interrupt while waiting (a stop
+     * that gives up on the task) cancels it.
      */
     @Nullable Object invoke(@Nullable Object[] args) throws Exception {
         Object result = call(args);
         if (!this.completesLater || result == null) {
             return result;
         }
-        CompletableFuture<?> future = ((CompletionStage<?>) result).toCompletableFuture();
+        ReactiveAdapter reactive = this.reactiveResult;
+        CompletableFuture<?> future = (reactive != null) ? ReactiveResults.toFuture(reactive, result)
+                : ((CompletionStage<?>) result).toCompletableFuture();
         try {
             return future.get();
         }

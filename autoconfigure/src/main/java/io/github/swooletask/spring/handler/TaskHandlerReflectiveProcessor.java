@@ -8,6 +8,7 @@ import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.MemberCategory;
 import org.springframework.aot.hint.ReflectionHints;
 import org.springframework.aot.hint.annotation.SimpleReflectiveProcessor;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.resilience.annotation.Retryable;
@@ -18,8 +19,9 @@ import io.github.swooletask.spring.TaskContext;
 /**
  * Ahead-of-time hints for a {@code @TaskHandler} method, for native images: the method itself is invoked
  * reflectively, and its payload and return types are bound from and to JSON, so they get binding hints (their
- * constructors, fields and accessors, recursively); for a {@link CompletionStage} return type, the type it completes
- * with. The predicate class of a {@link Retryable @Retryable} on the method or its class is created reflectively.
+ * constructors, fields and accessors, recursively); for a {@link CompletionStage} or reactive ({@code Mono}) return
+ * type, the type it completes with. The predicate class of a {@link Retryable @Retryable} on the method or its class
+ * is created reflectively.
  */
 public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
 
@@ -36,6 +38,9 @@ public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
         }
         if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
             registerResolved(hints, ResolvableType.forMethodReturnType(method).as(CompletionStage.class).getGeneric(0));
+        }
+        else if (ReactiveAdapterRegistry.getSharedInstance().getAdapter(method.getReturnType()) != null) {
+            registerResolved(hints, ResolvableType.forMethodReturnType(method).getGeneric(0));
         }
         else if (method.getReturnType() != void.class) {
             this.bindings.registerReflectionHints(hints, method.getGenericReturnType());

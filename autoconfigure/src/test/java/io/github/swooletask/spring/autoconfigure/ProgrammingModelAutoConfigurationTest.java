@@ -14,6 +14,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.swooletask.reply.ResultEncoder.EncodedResult;
@@ -89,6 +91,14 @@ class ProgrammingModelAutoConfigurationTest {
         runner().withUserConfiguration(LaterHandler.class).run((context) -> {
             CompletableFuture<Shout> result = context.getBean(TaskOperations.class).call("later", new Shout("hi"));
             assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(new Shout("hi, later"));
+        });
+    }
+
+    @Test
+    void aHandlerThatReturnsAMonoAnswersACallWithItsValue() {
+        runner().withUserConfiguration(MonoHandler.class).run((context) -> {
+            CompletableFuture<Shout> result = context.getBean(TaskOperations.class).call("mono", new Shout("hi"));
+            assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(new Shout("hi, from a Mono"));
         });
     }
 
@@ -247,6 +257,16 @@ class ProgrammingModelAutoConfigurationTest {
         @TaskHandler("later")
         public CompletableFuture<Shout> later(Shout shout) {
             return CompletableFuture.supplyAsync(() -> new Shout(shout.text() + ", later"));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class MonoHandler {
+
+        @TaskHandler("mono")
+        public Mono<Shout> later(Shout shout) {
+            return Mono.fromSupplier(() -> new Shout(shout.text() + ", from a Mono"))
+                .subscribeOn(Schedulers.boundedElastic());
         }
     }
 

@@ -11,6 +11,7 @@ import org.springframework.aot.hint.annotation.ReflectiveRuntimeHintsRegistrar;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.resilience.retry.MethodRetryPredicate;
+import reactor.core.publisher.Mono;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
@@ -42,6 +43,8 @@ class TaskHandlerReflectiveProcessorTest {
             .onMethodInvocation(LaterHandlers.class.getDeclaredMethod("resize", Request.class))).accepts(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(Later.class)).accepts(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(CompletableFuture.class)).rejects(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(MonoValue.class)).as("the value of a Mono").accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Mono.class)).rejects(hints);
     }
 
     @Test
@@ -80,7 +83,15 @@ class TaskHandlerReflectiveProcessorTest {
     record Later(String path) {
     }
 
+    record MonoValue(String path) {
+    }
+
     static class LaterHandlers {
+
+        @TaskHandler("mono")
+        Mono<MonoValue> size(String payload) {
+            return Mono.just(new MonoValue(payload));
+        }
 
         @TaskHandler("later")
         CompletableFuture<Later> resize(Request request) {
