@@ -121,10 +121,18 @@ public final class TaskHandlerMethod {
         if (type == void.class || type == Object.class) {
             return null;
         }
-        ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(type);
-        if (adapter != null && adapter.isMultiValue()) {
+        ReactiveAdapterRegistry registry = ReactiveAdapterRegistry.getSharedInstance();
+        ReactiveAdapter adapter = registry.getAdapter(type);
+        if (adapter == null) {
+            return null;
+        }
+        if (adapter.isMultiValue()) {
             throw invalid("returns " + type.getSimpleName() + ", a stream of many values, but a task has one result:"
                     + " return a single value (a Mono, collectList() for a list) or a CompletableFuture");
+        }
+        if (registry.getAdapter(CompletableFuture.class) == null) {
+            throw invalid("returns " + type.getSimpleName() + ", which the worker waits for through Reactor: add"
+                    + " io.projectreactor:reactor-core, or return a CompletableFuture");
         }
         return adapter;
     }
