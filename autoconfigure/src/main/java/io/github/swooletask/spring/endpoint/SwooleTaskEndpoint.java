@@ -19,6 +19,7 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import io.github.swooletask.dispatch.DispatchStatistics;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.ReplyStatistics;
+import io.github.swooletask.spring.DeadLetterReplayer;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.transport.DroppedFrames;
@@ -35,11 +36,14 @@ import io.github.swooletask.worker.WorkerStatistics;
  * The {@code swooletask} actuator endpoint. {@code GET /actuator/swooletask} describes the queue, the workers, the
  * handlers, the totals and the kernel's message queue limits. Read-only by default; with
  * {@code management.endpoint.swooletask.access=unrestricted} an operator can also pause or resume the workers
- * ({@code POST /actuator/swooletask/pause}, {@code .../resume}) and purge the queue
- * ({@code DELETE /actuator/swooletask}).
+ * ({@code POST /actuator/swooletask/pause}, {@code .../resume}), send the dead letters again
+ * ({@code POST /actuator/swooletask/dead-letters/replay}) and purge the queue ({@code DELETE /actuator/swooletask}).
  */
 @Endpoint(id = "swooletask", defaultAccess = Access.READ_ONLY)
 public class SwooleTaskEndpoint {
+
+    /** The most dead letters a replay sends unless it says otherwise. */
+    static final int DEFAULT_REPLAY = 1000;
 
     private final TaskTransport transport;
 
@@ -53,6 +57,8 @@ public class SwooleTaskEndpoint {
 
     private @Nullable TaskHandlerRegistry handlers;
 
+    private @Nullable DeadLetterReplayer deadLetters;
+
     private final @Nullable SpillFiles spillFiles;
 
     /**
@@ -64,6 +70,11 @@ public class SwooleTaskEndpoint {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
         this.spillFiles = spillFiles;
+    }
+
+    /** Shows the dead letters too, and replays them ({@code POST /actuator/swooletask/dead-letters/replay}). */
+    public void setDeadLetters(@Nullable DeadLetterReplayer deadLetters) {
+        this.deadLetters = deadLetters;
     }
 
     /** Lists the application's task handlers too. */
@@ -101,11 +112,17 @@ public class SwooleTaskEndpoint {
         }
         catch (RuntimeException ex) {
             return new SwooleTaskDescriptor(mode, wireFormat, null, null, null, null, null, null, null, null, workers,
-                    handlers, totals, kernel, String.valueOf(ex.getMessage()), transportDetails(), problems());
+                    handlers, totals, deadLetters(), kernel, String.valueOf(ex.getMessage()), transportDetails(),
+                    problems());
         }
         return new SwooleTaskDescriptor(mode, wireFormat, status.key(), status.queueId(), status.permissions(),
                 status.depth(), status.bytes(), status.capacity(), status.lastSenderPid(), status.lastReceiverPid(),
-                workers, handlers, totals, kernel, null, transportDetails(), problems());
+                workers, handlers, totals, deadLetters(), kernel, null, transportDetails(), problems());
+    }
+
+    private @Nullable DeadLetters deadLetters() {
+        DeadLetterReplayer replayer = this.deadLetters;
+        return (replayer != null) ? new DeadLetters(replayer.store().location(), replayer.store().count()) : null;
     }
 
     private List<Handler> handlers() {
@@ -148,6 +165,35 @@ public class SwooleTaskEndpoint {
         return new WorkersControl(verb, this.pool.isPaused(), workers());
     }
 
+    /**
+     * Sends the dead letters again, oldest first, each as a new task: {@code POST
+     * /actuator/swooletask/dead-letters/replay}, with an optional {@code {"max": n}} (default 1000).
+     * @param target {@code dead-letters}
+     * @param action {@code replay}
+     * @param max the most dead letters to send in this call
+     */
+    @WriteOperation
+    public DeadLetterReplayResult replayDeadLetters(@Selector String target, @Selector String action,
+            @Nullable Integer max) {
+        if (!"dead-letters".equals(target) || !"replay".equals(action)) {
+            throw new InvalidEndpointRequestException("Unknown operation '" + target + "/" + action
+                    + "': use dead-letters/replay", "Unknown operation; use dead-letters/replay");
+        }
+        DeadLetterReplayer replayer = this.deadLetters;
+        if (replayer == null) {
+            throw new InvalidEndpointRequestException("No dead letters to replay: the TaskRecoverer keeps none this"
+                    + " application can read back (swoole.task.dead-letter.enabled=false, or a recoverer of its own"
+                    + " that is no DeadLetterStore)", "No dead letters to replay");
+        }
+        int most = (max != null) ? max : DEFAULT_REPLAY;
+        if (most < 1) {
+            throw new InvalidEndpointRequestException("max must be 1 or more, was " + most, "max must be 1 or more");
+        }
+        DeadLetterReplayer.Result result = replayer.replay(most);
+        return new DeadLetterReplayResult(replayer.store().location(), result.sent(), result.refused(),
+                result.unreadable(), result.left(), result.stoppedBy(), result.problems());
+    }
+
     /** Removes every task waiting in the queue; they are lost, and the spill files they name deleted. */
     @DeleteOperation
     public PurgeResult purge() {
@@ -182,6 +228,8 @@ public class SwooleTaskEndpoint {
      * @param workers the task workers
      * @param handlers the application's task handlers, by id
      * @param totals totals since start
+     * @param deadLetters where the tasks that failed every attempt are kept and how many, null when the recoverer
+     *     keeps none that can be read back
      * @param kernel the kernel's message queue limits (-1 when unreadable)
      * @param error why the queue's state could not be read, null when it could
      * @param transport what only the transport knows (Redis Streams: stream, group, consumers and their pending
@@ -190,8 +238,32 @@ public class SwooleTaskEndpoint {
     public record SwooleTaskDescriptor(Mode mode, String wireFormat, @Nullable String key, @Nullable Integer queueId,
             @Nullable String permissions, @Nullable Long depth, @Nullable Long bytes, @Nullable Long capacity,
             @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers,
-            List<Handler> handlers, Totals totals, Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
+            List<Handler> handlers, Totals totals, @Nullable DeadLetters deadLetters, Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
             implements OperationResponseBody {
+    }
+
+    /**
+     * The dead letters.
+     *
+     * @param location where they are kept: {@code directory ...} or {@code Redis stream ...}
+     * @param count how many are kept
+     */
+    public record DeadLetters(String location, long count) {
+    }
+
+    /**
+     * What a replay of dead letters did.
+     *
+     * @param location where the dead letters are kept
+     * @param sent dead letters sent again as new tasks (and removed)
+     * @param refused dead letters the dispatcher refused whatever the queue's state (kept)
+     * @param unreadable dead letters that could not be read back (kept)
+     * @param left dead letters kept after the replay
+     * @param stoppedBy why the replay ended early (the queue stayed full, the transport failed), null if it did not
+     * @param problems the first refused or unreadable ones, each with the reason
+     */
+    public record DeadLetterReplayResult(String location, int sent, int refused, int unreadable, long left,
+            @Nullable String stoppedBy, List<String> problems) implements OperationResponseBody {
     }
 
     /**

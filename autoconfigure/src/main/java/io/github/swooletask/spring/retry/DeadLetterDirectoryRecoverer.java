@@ -3,38 +3,46 @@ package io.github.swooletask.spring.retry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.swooletask.spring.DeadLetter;
+import io.github.swooletask.spring.DeadLetterStore;
 import io.github.swooletask.spring.FailedTask;
 import io.github.swooletask.spring.TaskRecoverer;
 
 /**
  * Keeps each failed task in its own file {@code <millis>-task<id>.deadletter} in a directory: a few
  * {@code key: value} text lines (task id, name, flags, handler, attempts, time, reason), an empty line, then the raw
- * payload bytes, so an operator can read why and replay the payload.
+ * payload bytes, so an operator can read why; {@link #replay} reads them back for a
+ * {@link io.github.swooletask.spring.DeadLetterReplayer}.
  * <p>Safe on a shared host: the directory is made mode 0700 when missing and refused when it is a symbolic link, is
  * not this user's, or can be written by others (so can any directory above it that is not sticky, like
  * {@code /tmp}); each file is created new (never an existing one, never through a link), mode 0600, and written
  * through the channel that created it. Bounded: past {@code maxFiles} files or {@code maxBytes} bytes in the
  * directory a failed task is not kept (logged, counted in {@link #notKeptCount()}), until an operator makes room.
  */
-public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
+public class DeadLetterDirectoryRecoverer implements TaskRecoverer, DeadLetterStore {
 
     /** The default bound on dead-letter files. */
     public static final int DEFAULT_MAX_FILES = 10_000;
@@ -45,6 +53,9 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
     private static final Logger logger = LoggerFactory.getLogger(DeadLetterDirectoryRecoverer.class);
 
     private static final String SUFFIX = ".deadletter";
+
+    /** What a dead letter's file name ends with while a replay holds it. */
+    private static final String CLAIMED_SUFFIX = ".replaying";
 
     private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE = PosixFilePermissions
         .asFileAttribute(PosixFilePermissions.fromString("rw-------"));
@@ -73,6 +84,8 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
 
     private long lastRecountNanos = System.nanoTime() - 2_000_000_000L;
 
+    private final Object replayLock = new Object();
+
     /** A directory with the default bounds. */
     public DeadLetterDirectoryRecoverer(Path directory) {
         this(directory, DEFAULT_MAX_FILES, DEFAULT_MAX_BYTES);
@@ -94,6 +107,116 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
 
     public Path directory() {
         return this.directory;
+    }
+
+    /** The dead-letter files in the directory (as counted at the last dead letter, replay or recount). */
+    @Override
+    public long count() {
+        if (this.files.get() < 0) {
+            try {
+                prepare();
+            }
+            catch (IOException | RuntimeException ex) {
+                return 0;
+            }
+        }
+        return Math.max(0, this.files.get());
+    }
+
+    @Override
+    public String location() {
+        return "directory " + this.directory;
+    }
+
+    /**
+     * Hands the dead-letter files to {@code sender}, oldest first (file names begin with the time they were kept).
+     * Each is first renamed to {@code <name>.replaying}, so that a replay of another process sharing the directory
+     * does not take it too; one sent is then deleted, any other renamed back. A replay ended by a crash leaves its
+     * file in hand under the {@code .replaying} name, for the operator to rename back (or delete: it may have been
+     * sent).
+     */
+    @Override
+    public int replay(int max, Sender sender) throws IOException {
+        synchronized (this.replayLock) {
+            DirectoryRules.checkOwnDirectory(this.directory);
+            List<Path> kept = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(this.directory, "*" + SUFFIX)) {
+                for (Path entry : entries) {
+                    kept.add(entry);
+                }
+            }
+            kept.sort(Comparator.comparing((Path file) -> file.getFileName().toString()));
+            int offered = 0;
+            int sent = 0;
+            for (Path file : kept) {
+                if (offered == max) {
+                    break;
+                }
+                Path claimed = file.resolveSibling(file.getFileName() + CLAIMED_SUFFIX);
+                try {
+                    Files.move(file, claimed, StandardCopyOption.ATOMIC_MOVE);
+                }
+                catch (NoSuchFileException ex) {
+                    continue;  // taken by another replay, or moved away, since the listing
+                }
+                offered++;
+                if (offer(file, claimed, sender)) {
+                    sent++;
+                }
+            }
+            return sent;
+        }
+    }
+
+    /** One claimed dead letter to the sender: deleted once sent, else given its name back. */
+    private boolean offer(Path file, Path claimed, Sender sender) throws IOException {
+        String id = file.getFileName().toString();
+        byte[] content;
+        DeadLetter letter;
+        try {
+            content = readOwnFile(claimed);
+            letter = DeadLetterFile.read(id, content);
+        }
+        catch (IOException | IllegalArgumentException ex) {
+            Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
+            sender.unreadable(id, String.valueOf(ex.getMessage()));
+            return false;
+        }
+        boolean taken;
+        try {
+            taken = sender.send(letter);
+        }
+        catch (RuntimeException ex) {
+            Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
+            throw ex;
+        }
+        if (!taken) {
+            Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
+            return false;
+        }
+        Files.delete(claimed);
+        release(content.length);
+        return true;
+    }
+
+    /** A regular file of at most the directory's byte bound, read without following a link. */
+    private byte[] readOwnFile(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isRegularFile()) {
+            throw new IOException("not a regular file");
+        }
+        if (attributes.size() > this.maxBytes) {
+            throw new IOException("larger (" + attributes.size() + " bytes) than the directory may hold");
+        }
+        try (SeekableByteChannel in = Files.newByteChannel(file, StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer content = ByteBuffer.allocate((int) Math.min(in.size(), this.maxBytes));
+            while (content.hasRemaining() && in.read(content) >= 0) {
+                // reads until full or at the end
+            }
+            return Arrays.copyOf(content.array(), content.position());
+        }
     }
 
     /** Failed tasks kept as files since the start. */
@@ -162,7 +285,7 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
             // the directory may have been replaced since: checked again, it costs one stat per level
             DirectoryRules.checkOwnDirectory(this.directory);
         }
-        byte[] header = header(task);
+        byte[] header = DeadLetterFile.header(task);
         long size = (long) header.length + task.payload().length;
         if (!reserve(size)) {
             this.notKept.incrementAndGet();
@@ -197,37 +320,6 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
         }
         this.kept.incrementAndGet();
         return "kept in " + file;
-    }
-
-    private static byte[] header(FailedTask task) {
-        StringBuilder header = new StringBuilder();
-        header.append("task-id: ").append(task.taskId()).append('\n');
-        header.append("name: ").append(oneLine(task.route())).append('\n');
-        header.append("flags: ").append(task.flags()).append('\n');
-        header.append("handler: ").append(task.handler()).append('\n');
-        header.append("attempts: ").append(task.attempts()).append('\n');
-        header.append("time: ").append(Instant.now()).append('\n');
-        header.append("reason: ").append(oneLine(String.valueOf(task.failure()))).append('\n');
-        header.append('\n');
-        return header.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Control characters escaped, so that a name or message cannot add lines to the header. */
-    private static String oneLine(String text) {
-        if (text == null) {
-            return "";
-        }
-        StringBuilder line = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                line.append(String.format("\\x%02x", (int) c));
-            }
-            else {
-                line.append(c);
-            }
-        }
-        return line.toString();
     }
 
     private synchronized boolean reserve(long size) {
@@ -273,6 +365,6 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer {
                 + " {} of {} and later ones are not kept ({} so far). Move or delete dead letters, or raise"
                 + " swoole.task.dead-letter.max-files / max-size. Said at most every 10 s", this.directory,
                 this.files.get(), this.bytes.get(), this.maxFiles, this.maxBytes, task.taskId(),
-                oneLine(task.handler()), this.notKept.get());
+                DeadLetterFile.escape(task.handler()), this.notKept.get());
     }
 }

@@ -243,10 +243,15 @@ class SwooleTaskEndpointIntegrationTests {
             .withPropertyValues(EXPOSE, "management.endpoint.swooletask.access=UNRESTRICTED")
             .run((context) -> {
                 Collection<WebOperation> operations = discover(context).getOperations();
-                assertThat(operations).extracting(WebOperation::getType)
-                    .containsExactlyInAnyOrder(OperationType.READ, OperationType.WRITE, OperationType.DELETE);
-                WebOperation write = operation(operations, OperationType.WRITE);
-                assertThat(write.getRequestPredicate().getPath()).isEqualTo("swooletask/{action}");
+                assertThat(operations).extracting(WebOperation::getType).containsExactlyInAnyOrder(OperationType.READ,
+                        OperationType.WRITE, OperationType.WRITE, OperationType.DELETE);
+                assertThat(operations).filteredOn((operation) -> operation.getType() == OperationType.WRITE)
+                    .extracting((operation) -> operation.getRequestPredicate().getPath())
+                    .containsExactlyInAnyOrder("swooletask/{action}", "swooletask/{target}/{action}");
+                WebOperation write = operations.stream()
+                    .filter((operation) -> operation.getRequestPredicate().getPath().equals("swooletask/{action}"))
+                    .findFirst()
+                    .orElseThrow();
                 assertThat(write.getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.POST);
                 WebOperation delete = operation(operations, OperationType.DELETE);
                 assertThat(delete.getRequestPredicate().getPath()).isEqualTo("swooletask");
@@ -297,7 +302,8 @@ class SwooleTaskEndpointIntegrationTests {
                 JsonNode node = context.getBean(EndpointJsonMapper.class).get().readTree(json);
                 assertThat(node.propertyNames()).containsExactly("mode", "wireFormat", "key", "queueId", "permissions",
                         "depth", "bytes", "capacity", "lastSenderPid", "lastReceiverPid", "workers", "handlers",
-                        "totals", "kernel", "problems");
+                        "totals", "deadLetters", "kernel", "problems");
+                assertThat(node.get("deadLetters").propertyNames()).containsExactly("location", "count");
                 assertThat(node.get("handlers").get(0).propertyNames()).as("no reserved workers: no reservedRunning")
                     .containsExactly("id", "name", "method", "concurrency", "retry");
                 assertThat(node.get("problems").isEmpty()).isTrue();

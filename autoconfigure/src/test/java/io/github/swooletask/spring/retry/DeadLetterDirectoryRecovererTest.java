@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.swooletask.spring.DeadLetter;
 import io.github.swooletask.spring.FailedTask;
+import io.github.swooletask.wire.TaskFlags;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -53,6 +55,48 @@ class DeadLetterDirectoryRecovererTest {
             .contains("reason: java.lang.IllegalStateException: broken\\x0d\\x0aagain\n")
             .endsWith("\n\npayload bytes");
         assertThat(recoverer.keptCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aReplayReadsEachBackAsItWasOldestFirstAndRemovesOnlyWhatWasSent() throws Exception {
+        Path directory = this.tmp.resolve("dead");
+        DeadLetterDirectoryRecoverer recoverer = new DeadLetterDirectoryRecoverer(directory);
+        byte[] binary = { 0, '\n', '\n', (byte) 0xff };
+        recoverer.recover(new FailedTask(1, "back\\slash \\x41 and\nline", TaskFlags.SERIALIZE | TaskFlags.NONBLOCK,
+                "Orders.take", binary, new IllegalStateException("down"), 2));
+        recoverer.recover(failed(2, "second"));
+        recoverer.recover(failed(3, "third"));
+        recoverer.recover(failed(4, "fourth"));
+        assertThat(recoverer.count()).isEqualTo(4);
+        List<DeadLetter> offered = new ArrayList<>();
+        assertThatIllegalStateException().isThrownBy(() -> recoverer.replay(10, (letter) -> {
+            offered.add(letter);
+            return switch (letter.taskId()) {
+                case 1 -> true;
+                case 2 -> false;
+                default -> throw new IllegalStateException("the queue is full");
+            };
+        })).withMessage("the queue is full");
+        assertThat(offered).extracting(DeadLetter::taskId).as("oldest first, ended by the exception")
+            .containsExactly(1, 2, 3);
+        DeadLetter first = offered.get(0);
+        assertThat(first.name()).as("escaped and read back as it was").isEqualTo("back\\slash \\x41 and\nline");
+        assertThat(first.flags()).isEqualTo(TaskFlags.SERIALIZE | TaskFlags.NONBLOCK);
+        assertThat(first.handler()).isEqualTo("Orders.take");
+        assertThat(first.attempts()).isEqualTo(2);
+        assertThat(first.reason()).isEqualTo("java.lang.IllegalStateException: down");
+        assertThat(first.payload()).isEqualTo(binary);
+        assertThat(first.id()).endsWith("-task1.deadletter");
+        assertThat(deadLetters(directory)).as("the sent one removed, the declined and the failed ones back")
+            .hasSize(3);
+        try (var entries = Files.list(directory)) {
+            assertThat(entries.map((file) -> file.getFileName().toString())).noneMatch((name) -> name.endsWith(
+                    ".replaying"));
+        }
+        assertThat(recoverer.count()).isEqualTo(3);
+        assertThat(recoverer.replay(2, (letter) -> true)).as("at most max").isEqualTo(2);
+        assertThat(deadLetters(directory)).singleElement()
+            .satisfies((file) -> assertThat(file.getFileName().toString()).endsWith("-task4.deadletter"));
     }
 
     @Test

@@ -10,6 +10,9 @@ import org.springframework.context.annotation.Bean;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.RemoteReplies;
+import io.github.swooletask.spring.DeadLetterReplayer;
+import io.github.swooletask.spring.DeadLetterStore;
+import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
@@ -36,9 +39,13 @@ public final class SwooleTaskEndpointAutoConfiguration {
     @ConditionalOnAvailableEndpoint(SwooleTaskEndpoint.class)
     SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher,
             ObjectProvider<RemoteReplies> remoteReplies, ObjectProvider<ConsumerProblems> problems,
-            ObjectProvider<SpillFiles> spillFiles, ObjectProvider<TaskHandlerRegistry> handlers) {
+            ObjectProvider<SpillFiles> spillFiles, ObjectProvider<TaskHandlerRegistry> handlers,
+            ObjectProvider<TaskRecoverer> recoverer) {
         SwooleTaskEndpoint endpoint = new SwooleTaskEndpoint(transport, pool, dispatcher, spillFiles.getIfAvailable());
         endpoint.setHandlers(handlers.getIfAvailable());
+        if (recoverer.getIfAvailable() instanceof DeadLetterStore store) {
+            endpoint.setDeadLetters(new DeadLetterReplayer(store, dispatcher));
+        }
         remoteReplies.ifAvailable((replies) -> endpoint.setReplyStatistics(replies.statistics()));
         problems.ifAvailable(endpoint::setConsumerProblems);
         return endpoint;
