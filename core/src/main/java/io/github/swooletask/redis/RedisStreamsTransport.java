@@ -10,6 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
@@ -350,6 +352,39 @@ public final class RedisStreamsTransport implements TaskTransport {
         }
         catch (RedisException ex) {
             throw failure("add to the dead-letter stream " + this.settings.deadLetterStream(), ex);
+        }
+    }
+
+    /** The entries of the dead-letter stream. */
+    public long deadLetterCount() {
+        try {
+            Long length = this.commands.xlen(RedisKeys.bytes(this.settings.deadLetterStream()));
+            return (length != null) ? length : 0;
+        }
+        catch (RedisException ex) {
+            throw failure("read the length of the dead-letter stream " + this.settings.deadLetterStream(), ex);
+        }
+    }
+
+    /** The oldest entries of the dead-letter stream, at most {@code count}, oldest first. */
+    public List<StreamMessage<byte[], byte[]>> oldestDeadLetters(int count) {
+        try {
+            return this.commands.xrange(RedisKeys.bytes(this.settings.deadLetterStream()), Range.create("-", "+"),
+                    Limit.from(count));
+        }
+        catch (RedisException ex) {
+            throw failure("read the dead-letter stream " + this.settings.deadLetterStream(), ex);
+        }
+    }
+
+    /** Removes an entry of the dead-letter stream; false when it was not there (any more). */
+    public boolean removeDeadLetter(String id) {
+        try {
+            Long removed = this.commands.xdel(RedisKeys.bytes(this.settings.deadLetterStream()), id);
+            return removed != null && removed > 0;
+        }
+        catch (RedisException ex) {
+            throw failure("remove entry " + id + " of the dead-letter stream " + this.settings.deadLetterStream(), ex);
         }
     }
 

@@ -122,7 +122,17 @@ public class SwooleTaskEndpoint {
 
     private @Nullable DeadLetters deadLetters() {
         DeadLetterReplayer replayer = this.deadLetters;
-        return (replayer != null) ? new DeadLetters(replayer.store().location(), replayer.store().count()) : null;
+        if (replayer == null) {
+            return null;
+        }
+        long count;
+        try {
+            count = replayer.store().count();
+        }
+        catch (RuntimeException ex) {
+            count = -1;  // Redis away, say: the rest of the description still answers
+        }
+        return new DeadLetters(replayer.store().location(), count);
     }
 
     private List<Handler> handlers() {
@@ -246,7 +256,7 @@ public class SwooleTaskEndpoint {
      * The dead letters.
      *
      * @param location where they are kept: {@code directory ...} or {@code Redis stream ...}
-     * @param count how many are kept
+     * @param count how many are kept, -1 when they cannot be counted now
      */
     public record DeadLetters(String location, long count) {
     }

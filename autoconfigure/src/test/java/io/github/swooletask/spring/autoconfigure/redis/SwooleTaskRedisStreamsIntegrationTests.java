@@ -32,11 +32,15 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.redis.RedisStreamsTransport;
+import io.github.swooletask.spring.DeadLetterReplayer;
+import io.github.swooletask.spring.DeadLetterStore;
 import io.github.swooletask.spring.RemoteTaskFailure;
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskExecutionException;
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.support.RedisServerExtension;
@@ -132,6 +136,16 @@ class SwooleTaskRedisStreamsIntegrationTests {
             throw new IllegalStateException("boom: " + text);
         }
 
+        volatile boolean fixed;
+
+        @TaskHandler("fixable")
+        void fixable(String text) {
+            if (!this.fixed) {
+                throw new IllegalStateException("not yet: " + text);
+            }
+            this.seen.add("fixed " + text);
+        }
+
         @TaskHandler("thumbnail")
         Map<String, Object> thumbnail(Map<String, Object> request) {
             return Map.of("image", request.get("image"), "path", "/thumbs/" + request.get("image"));
@@ -204,6 +218,34 @@ class SwooleTaskRedisStreamsIntegrationTests {
             assertThat(fields.get("reason")).contains("IllegalStateException: boom: poison");
             await().atMost(DEADLINE).until(() -> this.raw.sync().xpending(bytes(this.stream), bytes("swoole-task"))
                 .getCount() == 0);
+        });
+    }
+
+    @Test
+    void deadLettersInTheStreamAreSentAgainOnceFixedAndRemoved() {
+        runner("replay").run((context) -> {
+            context.getBean(TaskTemplate.class).dispatch("fixable", "order 7");
+            byte[] deadLetters = bytes(this.stream + ":dead-letters");
+            await().atMost(DEADLINE).until(() -> this.raw.sync().xlen(deadLetters) == 1);
+            // what the transport puts there for an entry no worker could handle: its frame, no failed task
+            this.raw.sync().xadd(deadLetters, Map.of(bytes("frame"), bytes("raw"), bytes("reason"),
+                    bytes("delivered 3 times")));
+            DeadLetterStore store = (DeadLetterStore) context.getBean(TaskRecoverer.class);
+            assertThat(store.count()).isEqualTo(2);
+            assertThat(store.location()).isEqualTo("Redis stream " + this.stream + ":dead-letters");
+            context.getBean(Recorder.class).fixed = true;
+            DeadLetterReplayer.Result result = new DeadLetterReplayer(store, context.getBean(TaskDispatcher.class))
+                .replay(10);
+            assertThat(result.sent()).isEqualTo(1);
+            assertThat(result.unreadable()).isEqualTo(1);
+            assertThat(result.left()).isEqualTo(1);
+            assertThat(result.stoppedBy()).isNull();
+            assertThat(result.problems()).singleElement().asString().contains("not a failed task but an entry no"
+                    + " worker could handle (delivered 3 times)");
+            await().atMost(DEADLINE).until(() -> context.getBean(Recorder.class).seen.contains("fixed order 7"));
+            assertThat(this.raw.sync().xrange(deadLetters, Range.create("-", "+"))).singleElement()
+                .satisfies((entry) -> assertThat(entry.getBody().keySet())
+                    .extracting((key) -> new String(key, StandardCharsets.UTF_8)).contains("frame"));
         });
     }
 
