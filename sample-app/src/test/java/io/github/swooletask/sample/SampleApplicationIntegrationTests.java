@@ -90,6 +90,23 @@ class SampleApplicationIntegrationTests {
         assertThat(deadLetterCount()).as("a rejected payload is no dead letter").isEqualTo(lettersBefore);
     }
 
+    @Test
+    void deadLettersAreSentAgainThroughTheActuator() throws Exception {
+        get("/tasks/thumbnail?image=dog.png&width=0");
+        await("a dead letter").atMost(DEADLINE).until(() -> deadLetterCount() >= 1);
+        URI replayUri = uri("/actuator/swooletask/dead-letters/replay");
+        HttpResponse<String> replay = this.http.send(HttpRequest.newBuilder(replayUri)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"max\": 100}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(replay.body()).contains("\"location\":\"directory " + deadLetters).contains("\"refused\":0")
+            .doesNotContain("\"sent\":0").contains("\"problems\":[]");
+        // the replayed request still has width 0: the handler refuses it again, and it is kept again
+        await("kept again").atMost(DEADLINE).until(() -> deadLetterCount() >= 1);
+        assertThat(get("/actuator/swooletask").body()).contains("\"deadLetters\":{\"location\":");
+    }
+
     private static long deadLetterCount() throws Exception {
         try (var files = Files.list(deadLetters)) {
             return files.count();
