@@ -3,6 +3,7 @@ package io.github.swooletask.spring.handler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.AutowireCapableBeanFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
@@ -22,9 +24,11 @@ import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.MergedAnnotation;
 import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
+import org.springframework.core.retry.RetryPolicy;
 import org.springframework.validation.Validator;
 
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskHandlerConfigurer;
 
 /**
  * Finds {@link TaskHandler} methods on beans as they are created, directly annotated or through an annotation
@@ -33,9 +37,11 @@ import io.github.swooletask.spring.TaskHandler;
  * ids fail the startup with a message that names the methods. Payload parameters annotated {@code @Valid} or
  * {@code @Validated} are validated with the application's {@link Validator} (the primary one when there are several).
  * A handler method (or class) annotated with Spring's {@code @Retryable} is retried as that annotation says, instead
- * of as {@code swoole.task.retry.*} says.
+ * of as {@code swoole.task.retry.*} says. Once the singletons are made, the {@link TaskHandlerConfigurer} beans add
+ * the handlers they declare in code.
  */
-public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware {
+public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware,
+        SmartInitializingSingleton {
 
     private final ObjectProvider<TaskHandlerRegistry> registry;
 
@@ -48,6 +54,8 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
     private TaskHandlerAttributeResolver attributes;
 
     private HandlerRetryPolicies retryPolicies;
+
+    private @Nullable BeanFactory beanFactory;
 
     private final Set<Class<?>> withoutHandlers = ConcurrentHashMap.newKeySet();
 
@@ -89,6 +97,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
      */
     @Override
     public void setBeanFactory(BeanFactory beanFactory) {
+        this.beanFactory = beanFactory;
         this.attributes = new TaskHandlerAttributeResolver(
                 (beanFactory instanceof ConfigurableBeanFactory configurable) ? configurable : null,
                 this.defaultAutoStartup);
@@ -127,6 +136,51 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
                     this.retryPolicies.find(bean, method, targetClass)));
         });
         return bean;
+    }
+
+    /** Registers the handlers the {@link TaskHandlerConfigurer} beans declare, in their order. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        BeanFactory factory = this.beanFactory;
+        if (factory == null) {
+            return;
+        }
+        List<TaskHandlerConfigurer> configurers = factory.getBeanProvider(TaskHandlerConfigurer.class)
+            .orderedStream().toList();
+        if (configurers.isEmpty()) {
+            return;
+        }
+        TaskPayloadConverter converter = this.converter.getObject();
+        Supplier<Validator> validator = (this.validator != null) ? PayloadValidation.fromBeans(this.validator)
+                : PayloadValidation.NONE;
+        TaskHandlerRegistrar registrar = new TaskHandlerRegistrar(this.registry.getObject(),
+                (endpoint) -> handlerFor(endpoint, converter, validator));
+        for (TaskHandlerConfigurer configurer : configurers) {
+            configurer.configureTaskHandlers(registrar);
+        }
+    }
+
+    private TaskHandlerMethod handlerFor(TaskHandlerEndpoint endpoint, TaskPayloadConverter converter,
+            Supplier<Validator> validator) {
+        String route = endpoint.routeName();
+        String id = endpoint.idOr(route.isEmpty() ? "default" : route);
+        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, endpoint.workers(),
+                endpoint.startsWithApp(this.defaultAutoStartup));
+        Class<?> functionPayload = endpoint.functionPayload();
+        if (functionPayload != null) {
+            return new TaskHandlerMethod(endpoint.bean(), endpoint.method(),
+                    FunctionHandler.payloadParameter(functionPayload), id, attributes, converter, validator,
+                    endpoint.ownRetryPolicy());
+        }
+        Method method = endpoint.method();
+        if (Modifier.isStatic(method.getModifiers())) {
+            throw new IllegalStateException("Task handler method " + method.toGenericString() + " of endpoint '" + id
+                    + "' is static; task handlers are instance methods of beans");
+        }
+        RetryPolicy own = endpoint.ownRetryPolicy();
+        RetryPolicy retry = (own != null) ? own
+                : this.retryPolicies.find(endpoint.bean(), method, AopUtils.getTargetClass(endpoint.bean()));
+        return new TaskHandlerMethod(endpoint.bean(), method, attributes, converter, validator, retry);
     }
 
     private static @Nullable MergedAnnotation<TaskHandler> findAnnotation(Method method) {

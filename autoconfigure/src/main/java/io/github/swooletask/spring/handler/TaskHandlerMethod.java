@@ -58,6 +58,9 @@ public final class TaskHandlerMethod {
 
     private final @Nullable RetryPolicy retryPolicy;
 
+    /** Where the handler was declared, for messages: the method, or the function and its configurer. */
+    private final String declaration;
+
     /** A handler of the shared workers, started with the application, whose id is {@link #displayName()}. */
     TaskHandlerMethod(Object bean, Method method, String route, TaskPayloadConverter converter) {
         this(bean, method, TaskHandlerAttributes.shared(displayName(method), route), converter,
@@ -71,13 +74,26 @@ public final class TaskHandlerMethod {
      */
     TaskHandlerMethod(Object bean, Method method, TaskHandlerAttributes attributes, TaskPayloadConverter converter,
             Supplier<Validator> validator, @Nullable RetryPolicy retryPolicy) {
+        this(bean, method, null, displayName(method), attributes, converter, validator, retryPolicy);
+    }
+
+    /**
+     * @param payloadParameter the payload parameter as the converter sees it, or null for the method's own (a
+     * function handler's method takes an {@code Object} that is the function's payload type)
+     * @param displayName the {@code handler} tag of its timer
+     */
+    TaskHandlerMethod(Object bean, Method method, @Nullable MethodParameter payloadParameter, String displayName,
+            TaskHandlerAttributes attributes, TaskPayloadConverter converter, Supplier<Validator> validator,
+            @Nullable RetryPolicy retryPolicy) {
         this.bean = bean;
         this.retryPolicy = retryPolicy;
         // a JDK proxy is invoked through its interface's method; the parameters are read from the class's (with
         // annotations its interfaces declare merged in), so @Valid counts wherever it is written
         this.method = AopUtils.selectInvocableMethod(method, bean.getClass());
         this.attributes = attributes;
-        this.displayName = displayName(method);
+        this.displayName = displayName;
+        this.declaration = (bean instanceof FunctionHandler) ? "the function handler '" + displayName
+                + "' of a TaskHandlerConfigurer" : method.toGenericString();
         this.parameterCount = method.getParameterCount();
         this.reactiveResult = CompletionStage.class.isAssignableFrom(method.getReturnType()) ? null
                 : reactiveAdapter(method);
@@ -103,7 +119,8 @@ public final class TaskHandlerMethod {
         this.payloadIndex = payload;
         this.contextIndex = context;
         if (payload >= 0) {
-            MethodParameter parameter = new AnnotatedMethod(method).getMethodParameters()[payload];
+            MethodParameter parameter = (payloadParameter != null) ? payloadParameter
+                    : new AnnotatedMethod(method).getMethodParameters()[payload];
             this.payloadReader = PayloadValidation.validating(converter.readerFor(parameter), parameter, validator);
         }
         else {
@@ -139,6 +156,11 @@ public final class TaskHandlerMethod {
 
     private static String displayName(Method method) {
         return method.getDeclaringClass().getSimpleName() + "." + method.getName();
+    }
+
+    /** Where the handler was declared: the method ({@code Method.toGenericString()}), or the function's id. */
+    String declaration() {
+        return this.declaration;
     }
 
     private IllegalStateException invalid(String problem) {

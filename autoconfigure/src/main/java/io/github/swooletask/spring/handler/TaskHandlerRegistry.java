@@ -26,13 +26,13 @@ public final class TaskHandlerRegistry {
             String what = handler.route().isEmpty() ? "the default route (no name)"
                     : "the task name '" + handler.route() + "'";
             throw new IllegalStateException("Two @TaskHandler methods claim " + what + ": "
-                    + sameRoute.method().toGenericString() + " and " + handler.method().toGenericString()
+                    + sameRoute.declaration() + " and " + handler.declaration()
                     + "; give one of them another name with @TaskHandler(\"name\")");
         }
         TaskHandlerMethod sameId = this.byId.get(handler.id());
         if (sameId != null) {
             throw new IllegalStateException("Two @TaskHandler methods have the id '" + handler.id() + "': "
-                    + sameId.method().toGenericString() + " and " + handler.method().toGenericString()
+                    + sameId.declaration() + " and " + handler.declaration()
                     + "; ids are unique: give one of them another with @TaskHandler(id = \"...\")");
         }
         this.byRoute.put(handler.route(), handler);

@@ -7,8 +7,10 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.springframework.aot.hint.MemberCategory;
 import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.RuntimeHintsRegistrar;
 import org.springframework.aot.hint.annotation.ReflectiveRuntimeHintsRegistrar;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.resilience.retry.MethodRetryPredicate;
 import reactor.core.publisher.Mono;
@@ -53,6 +55,15 @@ class TaskHandlerReflectiveProcessorTest {
         new ReflectiveRuntimeHintsRegistrar().registerRuntimeHints(hints, RetriedHandlers.class);
         assertThat(RuntimeHintsPredicates.reflection().onType(Transient.class)
             .withMemberCategory(MemberCategory.INVOKE_DECLARED_CONSTRUCTORS)).accepts(hints);
+    }
+
+    @Test
+    void theMethodThatRunsFunctionHandlersIsRegisteredThroughAotFactories() {
+        RuntimeHints hints = new RuntimeHints();
+        SpringFactoriesLoader.forResourceLocation("META-INF/spring/aot.factories")
+            .load(RuntimeHintsRegistrar.class)
+            .forEach((registrar) -> registrar.registerHints(hints, getClass().getClassLoader()));
+        assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(FunctionHandler.HANDLE)).accepts(hints);
     }
 
     static class Transient implements MethodRetryPredicate {
