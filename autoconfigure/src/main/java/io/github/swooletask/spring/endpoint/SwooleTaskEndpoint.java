@@ -248,7 +248,8 @@ public class SwooleTaskEndpoint {
     public record SwooleTaskDescriptor(Mode mode, String wireFormat, @Nullable String key, @Nullable Integer queueId,
             @Nullable String permissions, @Nullable Long depth, @Nullable Long bytes, @Nullable Long capacity,
             @Nullable Integer lastSenderPid, @Nullable Integer lastReceiverPid, Workers workers,
-            List<Handler> handlers, Totals totals, @Nullable DeadLetters deadLetters, Kernel kernel, @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
+            List<Handler> handlers, Totals totals, @Nullable DeadLetters deadLetters, Kernel kernel,
+            @Nullable String error, @Nullable Map<String, Object> transport, List<String> problems)
             implements OperationResponseBody {
     }
 

@@ -53,10 +53,7 @@ final class HandlerRetryPolicies {
      * @return the handler's own policy, or null when neither the method nor its class is {@code @Retryable}
      */
     @Nullable RetryPolicy find(Object bean, Method method, Class<?> targetClass) {
-        Retryable retryable = AnnotatedElementUtils.findMergedAnnotation(method, Retryable.class);
-        if (retryable == null) {
-            retryable = AnnotatedElementUtils.findMergedAnnotation(targetClass, Retryable.class);
-        }
+        Retryable retryable = declaredOn(method, targetClass);
         if (retryable == null) {
             return null;
         }
@@ -95,6 +92,13 @@ final class HandlerRetryPolicies {
             builder.predicate(predicate(retryable.predicate(), method).forMethod(method));
         }
         return builder.build();
+    }
+
+    /** The {@code @Retryable} a handler method declares, or else its class, or null. */
+    static @Nullable Retryable declaredOn(Method method, Class<?> targetClass) {
+        Retryable retryable = AnnotatedElementUtils.findMergedAnnotation(method, Retryable.class);
+        return (retryable != null) ? retryable
+                : AnnotatedElementUtils.findMergedAnnotation(targetClass, Retryable.class);
     }
 
     /** Whether the bean is a proxy with Spring's retry interceptor, which runs {@code @Retryable} methods again. */

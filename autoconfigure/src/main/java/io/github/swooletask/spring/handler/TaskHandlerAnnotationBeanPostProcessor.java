@@ -120,8 +120,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
         }
         TaskHandlerRegistry registry = this.registry.getObject();
         TaskPayloadConverter converter = this.converter.getObject();
-        Supplier<Validator> validator = (this.validator != null) ? PayloadValidation.fromBeans(this.validator)
-                : PayloadValidation.NONE;
+        Supplier<Validator> validator = validator();
         Map<String, Long> handlersPerName = methods.keySet().stream()
             .collect(Collectors.groupingBy(Method::getName, Collectors.counting()));
         methods.forEach((method, annotation) -> {
@@ -151,13 +150,17 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
             return;
         }
         TaskPayloadConverter converter = this.converter.getObject();
-        Supplier<Validator> validator = (this.validator != null) ? PayloadValidation.fromBeans(this.validator)
-                : PayloadValidation.NONE;
+        Supplier<Validator> validator = validator();
         TaskHandlerRegistrar registrar = new TaskHandlerRegistrar(this.registry.getObject(),
                 (endpoint) -> handlerFor(endpoint, converter, validator));
         for (TaskHandlerConfigurer configurer : configurers) {
             configurer.configureTaskHandlers(registrar);
         }
+    }
+
+    /** The application's validator for payloads that ask for validation, asked for only then. */
+    private Supplier<Validator> validator() {
+        return (this.validator != null) ? PayloadValidation.fromBeans(this.validator) : PayloadValidation.NONE;
     }
 
     private TaskHandlerMethod handlerFor(TaskHandlerEndpoint endpoint, TaskPayloadConverter converter,

@@ -29,8 +29,7 @@ import io.github.swooletask.wire.FrameRejectedException;
  * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}). A
  * method that returns a {@link CompletionStage} ({@code CompletableFuture}) or a reactive single value
  * ({@code Mono}) runs until that completes: the worker waits for it, and its value is the result, its failure the
- * handler's. A handler may have a retry of its own
- * ({@link #retryPolicy()}).
+ * handler's. A handler may have a retry of its own ({@link #retryPolicy()}).
  */
 public final class TaskHandlerMethod {
 
@@ -95,10 +94,9 @@ public final class TaskHandlerMethod {
         this.declaration = (bean instanceof FunctionHandler) ? "the function handler '" + displayName
                 + "' of a TaskHandlerConfigurer" : method.toGenericString();
         this.parameterCount = method.getParameterCount();
-        this.reactiveResult = CompletionStage.class.isAssignableFrom(method.getReturnType()) ? null
-                : reactiveAdapter(method);
-        this.completesLater = (this.reactiveResult != null)
-                || CompletionStage.class.isAssignableFrom(method.getReturnType());
+        boolean stage = CompletionStage.class.isAssignableFrom(method.getReturnType());
+        this.reactiveResult = stage ? null : reactiveAdapter(method);
+        this.completesLater = stage || this.reactiveResult != null;
         int payload = -1;
         int context = -1;
         for (int i = 0; i < this.parameterCount; i++) {

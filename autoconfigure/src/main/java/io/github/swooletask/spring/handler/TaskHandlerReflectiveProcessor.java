@@ -10,7 +10,6 @@ import org.springframework.aot.hint.ReflectionHints;
 import org.springframework.aot.hint.annotation.SimpleReflectiveProcessor;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.resilience.retry.MethodRetryPredicate;
 
@@ -45,10 +44,7 @@ public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
         else if (method.getReturnType() != void.class) {
             this.bindings.registerReflectionHints(hints, method.getGenericReturnType());
         }
-        Retryable retryable = AnnotatedElementUtils.findMergedAnnotation(method, Retryable.class);
-        if (retryable == null) {
-            retryable = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), Retryable.class);
-        }
+        Retryable retryable = HandlerRetryPolicies.declaredOn(method, method.getDeclaringClass());
         if (retryable != null && retryable.predicate() != MethodRetryPredicate.class) {
             hints.registerType(retryable.predicate(), MemberCategory.INVOKE_DECLARED_CONSTRUCTORS);
         }

@@ -171,32 +171,30 @@ public class DeadLetterDirectoryRecoverer implements TaskRecoverer, DeadLetterSt
     /** One claimed dead letter to the sender: deleted once sent, else given its name back. */
     private boolean offer(Path file, Path claimed, Sender sender) throws IOException {
         String id = file.getFileName().toString();
-        byte[] content;
-        DeadLetter letter;
+        boolean taken = false;
         try {
-            content = readOwnFile(claimed);
-            letter = DeadLetterFile.read(id, content);
-        }
-        catch (IOException | IllegalArgumentException ex) {
-            Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
-            sender.unreadable(id, String.valueOf(ex.getMessage()));
-            return false;
-        }
-        boolean taken;
-        try {
+            byte[] content;
+            DeadLetter letter;
+            try {
+                content = readOwnFile(claimed);
+                letter = DeadLetterFile.read(id, content);
+            }
+            catch (IOException | IllegalArgumentException ex) {
+                sender.unreadable(id, String.valueOf(ex.getMessage()));
+                return false;
+            }
             taken = sender.send(letter);
+            if (taken) {
+                Files.delete(claimed);
+                release(content.length);
+            }
+            return taken;
         }
-        catch (RuntimeException ex) {
-            Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
-            throw ex;
+        finally {
+            if (!taken) {
+                Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
+            }
         }
-        if (!taken) {
-            Files.move(claimed, file, StandardCopyOption.ATOMIC_MOVE);
-            return false;
-        }
-        Files.delete(claimed);
-        release(content.length);
-        return true;
     }
 
     /** A regular file of at most the directory's byte bound, read without following a link. */
