@@ -313,7 +313,8 @@ public class SwooleTaskEndpoint {
      * @param concurrency its reserved workers, 0 when the shared workers run it
      * @param reservedRunning whether its reserved workers run, null without reserved workers (or before the pool
      *     started)
-     * @param retry whose retry it has: {@code @Retryable} (its own) or {@code swoole.task.retry} (the application's)
+     * @param retry whose retry it has: {@code @Retryable} for one of its own (the annotation's, or its endpoint's
+     *     {@code retryPolicy}), else {@code swoole.task.retry} (the application's)
      */
     public record Handler(String id, @Nullable String name, String method, int concurrency,
             @Nullable Boolean reservedRunning, String retry) {

@@ -192,8 +192,9 @@ public final class TaskHandlerMethod {
     }
 
     /**
-     * The handler's own retry, from Spring's {@code @Retryable} on its method or class, or null when the
-     * application's ({@code swoole.task.retry.*} and its customizers) applies.
+     * The handler's own retry, from Spring's {@code @Retryable} on its method or class or from its
+     * {@link TaskHandlerEndpoint#retryPolicy endpoint}, or null when the application's ({@code swoole.task.retry.*}
+     * and its customizers) applies.
      */
     public @Nullable RetryPolicy retryPolicy() {
         return this.retryPolicy;
