@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import jakarta.validation.Valid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.messaging.handler.annotation.SendTo;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.stereotype.Component;
 
@@ -14,8 +15,8 @@ import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
 
 /**
- * The task handlers: a named handler for thumbnails, an echo for programs that ask for results, and the default one
- * for tasks posted by other programs.
+ * The task handlers: a named handler for thumbnails and the step after it, an echo for programs that ask for
+ * results, and the default one for tasks posted by other programs.
  */
 @Component
 public class ThumbnailTasks {
@@ -29,9 +30,12 @@ public class ThumbnailTasks {
      * never gets here ({@code @Valid}: rejected as bad-payload); one with a width of 0 or less fails in the handler,
      * and as invalid input does not get better with another try, {@code @Retryable} excludes it from this handler's
      * retries (a dead letter after one attempt); any other failure is tried twice more, 100 ms and 200 ms later.
+     * The thumbnail goes back to a caller that waits for it ({@code GET /tasks/thumbnail}); one nobody waits for
+     * ({@code POST}) goes on as a "thumbnail.made" task ({@code @SendTo}).
      */
     @TaskHandler("thumbnail")
     @Retryable(excludes = IllegalArgumentException.class, maxRetries = 2, delay = 100, multiplier = 2)
+    @SendTo("thumbnail.made")
     public Thumbnail thumbnail(@Valid ThumbnailRequest request, TaskContext context) {
         if (request.width() <= 0) {
             throw new IllegalArgumentException("width must be positive, was " + request.width());
@@ -39,6 +43,12 @@ public class ThumbnailTasks {
         String path = "/var/thumbs/" + request.width() + "/" + request.image();
         remember("thumbnail " + request.image() + " -> " + path + " (task " + context.taskId() + ")");
         return new Thumbnail(request.image(), request.width(), path, context.workerId());
+    }
+
+    /** The next step for a thumbnail nobody waited for (here: noted; a real service might index or announce it). */
+    @TaskHandler("thumbnail.made")
+    public void made(Thumbnail thumbnail, TaskContext context) {
+        remember("made " + thumbnail.path() + " (task " + context.taskId() + ")");
     }
 
     /**

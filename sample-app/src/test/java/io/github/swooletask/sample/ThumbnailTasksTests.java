@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -73,19 +74,32 @@ class ThumbnailTasksTests {
         assertThat(dispatched.text()).isEqualTo("{\"image\":\"cat.png\",\"width\":120}");
         assertThat(response.body()).contains("\"taskId\":" + dispatched.taskId());
 
-        HandledTask run = this.harness.awaitHandled(1).get(0);
+        List<HandledTask> runs = this.harness.awaitHandled(2);
+        HandledTask run = runs.get(0);
         assertThat(run.handlerId()).isEqualTo("thumbnailTasks.thumbnail");
         assertThat(run.result()).isInstanceOfSatisfying(Thumbnail.class,
                 (thumbnail) -> assertThat(thumbnail.path()).isEqualTo("/var/thumbs/120/cat.png"));
-        assertThat(this.handlers.recent()).first().asString()
-            .startsWith("thumbnail cat.png -> /var/thumbs/120/cat.png");
+        // nobody waited for it, so @SendTo sent the thumbnail on as a task of its own
+        DispatchedTask next = this.harness.awaitDispatched(2).get(1);
+        assertThat(next.name()).isEqualTo("thumbnail.made");
+        assertThat(next.text()).startsWith("{\"image\":\"cat.png\",\"width\":120,"
+                + "\"path\":\"/var/thumbs/120/cat.png\"");
+        assertThat(runs.get(1).handlerId()).isEqualTo("thumbnailTasks.made");
+        assertThat(this.handlers.recent()).containsSubsequence(
+                "made /var/thumbs/120/cat.png (task " + next.taskId() + ")",
+                "thumbnail cat.png -> /var/thumbs/120/cat.png (task " + dispatched.taskId() + ")");
     }
 
     @Test
-    void aCallThroughTaskOperationsReturnsTheHandlersThumbnail() throws Exception {
+    void aCallThroughTaskOperationsReturnsTheHandlersThumbnailWhichGoesNoFurther() throws Exception {
         Thumbnail thumbnail = this.tasks.<Thumbnail>call("thumbnail", new ThumbnailRequest("owl.png", 64))
             .get(10, TimeUnit.SECONDS);
         assertThat(thumbnail.path()).isEqualTo("/var/thumbs/64/owl.png");
+        assertThat(this.harness.awaitHandled(1)).singleElement()
+            .satisfies((run) -> assertThat(run.handlerId()).isEqualTo("thumbnailTasks.thumbnail"));
+        this.tasks.dispatch("after the call");
+        assertThat(this.harness.awaitDispatched(2)).as("the caller got the thumbnail: no thumbnail.made task")
+            .extracting(DispatchedTask::name).containsExactly("thumbnail", null);
     }
 
     @Test

@@ -147,13 +147,17 @@ public final class SwooleTaskAutoConfiguration {
         TaskHandlerInvoker taskHandlerInvoker(TaskHandlerRegistry registry, TaskReplies replies,
                 SwooleTaskProperties properties, ObjectProvider<TaskRecoverer> recoverer,
                 ObjectProvider<TaskExecutionListener> listeners, ObjectProvider<TaskObservations> observations,
-                ObjectProvider<TaskRetrySettingsCustomizer> retryCustomizers) {
+                ObjectProvider<TaskRetrySettingsCustomizer> retryCustomizers, ObjectProvider<TaskOperations> operations,
+                ObjectProvider<TaskDispatcher> dispatcher) {
             RetryPolicy retryPolicy = TaskRetryPolicyFactory.create(properties.getRetry(),
                     retryCustomizers.orderedStream().toList());
             List<TaskExecutionListener> all = listeners.orderedStream().toList();
             TaskHandlerInvoker invoker = new TaskHandlerInvoker(registry, replies.tag(), retryPolicy,
                     recoverer.getIfAvailable(), all);
             observations.ifAvailable(invoker::setObservations);
+            // @SendTo results go on through TaskOperations, looked up once the workers start
+            invoker.setResultSender(new TaskOperationsResultSender(operations,
+                    () -> dispatcher.getObject().wireFormat()));
             return invoker;
         }
     }

@@ -37,8 +37,9 @@ import io.github.swooletask.spring.TaskHandlerConfigurer;
  * ids fail the startup with a message that names the methods. Payload parameters annotated {@code @Valid} or
  * {@code @Validated} are validated with the application's {@link Validator} (the primary one when there are several).
  * A handler method (or class) annotated with Spring's {@code @Retryable} is retried as that annotation says, instead
- * of as {@code swoole.task.retry.*} says. Once the singletons are made, the {@link TaskHandlerConfigurer} beans add
- * the handlers they declare in code.
+ * of as {@code swoole.task.retry.*} says; one (or its class) annotated with Spring's {@code @SendTo} sends its
+ * results on as tasks of the name it gives. Once the singletons are made, the {@link TaskHandlerConfigurer} beans
+ * add the handlers they declare in code.
  */
 public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware,
         SmartInitializingSingleton {
@@ -130,7 +131,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
             }
             String defaultId = beanName + "." + method.getName()
                     + ((handlersPerName.get(method.getName()) > 1) ? parameterTypes(method) : "");
-            TaskHandlerAttributes resolved = this.attributes.resolve(annotation, method, defaultId);
+            TaskHandlerAttributes resolved = this.attributes.resolve(annotation, method, targetClass, defaultId);
             registry.register(new TaskHandlerMethod(bean, method, resolved, converter, validator,
                     this.retryPolicies.find(bean, method, targetClass)));
         });
@@ -167,9 +168,13 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
             Supplier<Validator> validator) {
         String route = endpoint.routeName();
         String id = endpoint.idOr(route.isEmpty() ? "default" : route);
-        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, endpoint.workers(),
-                endpoint.startsWithApp(this.defaultAutoStartup));
         Class<?> functionPayload = endpoint.functionPayload();
+        String sendTo = endpoint.sendToName();
+        if (sendTo == null && functionPayload == null) {
+            sendTo = HandlerSendTo.find(this.attributes, endpoint.method(), AopUtils.getTargetClass(endpoint.bean()));
+        }
+        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, endpoint.workers(),
+                endpoint.startsWithApp(this.defaultAutoStartup), sendTo);
         if (functionPayload != null) {
             return new TaskHandlerMethod(endpoint.bean(), endpoint.method(),
                     FunctionHandler.payloadParameter(functionPayload), id, attributes, converter, validator,

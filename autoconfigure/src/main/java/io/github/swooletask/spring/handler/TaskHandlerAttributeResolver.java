@@ -14,8 +14,9 @@ import io.github.swooletask.spring.TaskHandler;
 /**
  * Turns the merged {@link TaskHandler} annotation of a method into its {@link TaskHandlerAttributes}: resolves
  * {@code ${...}} placeholders and {@code #{...}} expressions in every attribute through the bean factory, defaults
- * the id and the auto-startup, and checks concurrency and auto-startup, failing with a message that names the
- * method. Without a bean factory attributes are taken as written.
+ * the id and the auto-startup, checks concurrency and auto-startup, and adds the task name of the method's (or
+ * class's) {@code @SendTo}, failing with a message that names the method. Without a bean factory attributes are
+ * taken as written.
  */
 final class TaskHandlerAttributeResolver {
 
@@ -37,16 +38,19 @@ final class TaskHandlerAttributeResolver {
 
     /**
      * @param annotation the method's {@code @TaskHandler}, merged from the annotations it is on
+     * @param targetClass the bean's class, whose {@code @SendTo} counts when the method has none
      * @param defaultId the id when the annotation names none
      */
-    TaskHandlerAttributes resolve(MergedAnnotation<TaskHandler> annotation, Method method, String defaultId) {
+    TaskHandlerAttributes resolve(MergedAnnotation<TaskHandler> annotation, Method method, Class<?> targetClass,
+            String defaultId) {
         String route = text(resolveValue(annotation.getString("name"), method, "name"));
         String id = text(resolveValue(annotation.getString("id"), method, "id"));
         int concurrency = concurrency(resolveValue(annotation.getString("concurrency"), method, "concurrency"),
                 method, annotation.getString("concurrency"));
         boolean autoStartup = autoStartup(resolveValue(annotation.getString("autoStartup"), method, "autoStartup"),
                 method, annotation.getString("autoStartup"));
-        return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, concurrency, autoStartup);
+        return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, concurrency, autoStartup,
+                HandlerSendTo.find(this, method, targetClass));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.github.swooletask.spring.handler;
 
+import org.jspecify.annotations.Nullable;
+
 import io.github.swooletask.spring.TaskHandler;
 
 /**
@@ -9,11 +11,12 @@ import io.github.swooletask.spring.TaskHandler;
  * @param route the task name it takes, empty for the default handler
  * @param concurrency the workers reserved for it, 0 for the shared workers
  * @param autoStartup whether its workers start with the application
+ * @param sendTo the task name its results go on as ({@code @SendTo}), or null
  */
-record TaskHandlerAttributes(String id, String route, int concurrency, boolean autoStartup) {
+record TaskHandlerAttributes(String id, String route, int concurrency, boolean autoStartup, @Nullable String sendTo) {
 
-    /** A handler of the shared workers that starts with the application. */
+    /** A handler of the shared workers that starts with the application and sends its results nowhere. */
     static TaskHandlerAttributes shared(String id, String route) {
-        return new TaskHandlerAttributes(id, route, 0, true);
+        return new TaskHandlerAttributes(id, route, 0, true, null);
     }
 }

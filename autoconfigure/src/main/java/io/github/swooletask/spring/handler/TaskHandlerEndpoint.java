@@ -9,6 +9,7 @@ import org.springframework.core.retry.RetryPolicy;
 
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskHandlerConfigurer;
+import io.github.swooletask.wire.TaskName;
 
 /**
  * A task handler declared in code ({@link TaskHandlerConfigurer}) rather than with {@link TaskHandler @TaskHandler}:
@@ -16,7 +17,8 @@ import io.github.swooletask.spring.TaskHandlerConfigurer;
  * {@code @Retryable} included), or a function of the payload, converted to the type given. The settings mean what
  * the annotation's attributes mean: {@link #name} the task name (empty for the default handler), {@link #id} (by
  * default the name, {@code default} for the default handler), {@link #concurrency} reserved workers,
- * {@link #autoStartup}; {@link #retryPolicy} replaces {@code swoole.task.retry.*} for this handler.
+ * {@link #autoStartup}; {@link #retryPolicy} replaces {@code swoole.task.retry.*} for this handler, and
+ * {@link #sendTo} sends its results on as {@code @SendTo} does.
  */
 public final class TaskHandlerEndpoint {
 
@@ -35,6 +37,8 @@ public final class TaskHandlerEndpoint {
     private @Nullable Boolean autoStartup;
 
     private @Nullable RetryPolicy retryPolicy;
+
+    private @Nullable String sendTo;
 
     private TaskHandlerEndpoint(Object bean, Method method, @Nullable Class<?> functionPayload) {
         this.bean = bean;
@@ -92,6 +96,17 @@ public final class TaskHandlerEndpoint {
         return this;
     }
 
+    /**
+     * The task name its results go on as, as {@code @SendTo} would give (instead of the method's {@code @SendTo}):
+     * each non-null result of a task nobody waits for becomes a task of this name.
+     * @throws IllegalArgumentException when no task can have this name (empty, over 255 bytes of UTF-8)
+     */
+    public TaskHandlerEndpoint sendTo(String name) {
+        Objects.requireNonNull(name, "name");
+        this.sendTo = TaskName.of(name.trim()).name();
+        return this;
+    }
+
     Object bean() {
         return this.bean;
     }
@@ -122,5 +137,9 @@ public final class TaskHandlerEndpoint {
 
     @Nullable RetryPolicy ownRetryPolicy() {
         return this.retryPolicy;
+    }
+
+    @Nullable String sendToName() {
+        return this.sendTo;
     }
 }

@@ -23,6 +23,7 @@ import io.github.swooletask.spring.retry.RetryWait;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
+import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.worker.TaskProcessor;
 
 /**
@@ -32,7 +33,9 @@ import io.github.swooletask.worker.TaskProcessor;
  * task that failed every attempt to the {@link TaskRecoverer}. A payload that cannot be converted is rejected at once,
  * without retry. The wait between runs is a {@link RetryWait}, which {@link #shutdown()} cuts short.
  * {@link TaskExecutionListener}s hear of every handler run, each attempt apart (the waits between them not included);
- * with {@link TaskObservations} every run is observed. Runs on the worker threads; thread-safe.
+ * with {@link TaskObservations} every run is observed. The result of a handler with a {@code @SendTo} goes on as a
+ * new task, through the {@link TaskResultSender}, when no caller waits for it. Runs on the worker threads;
+ * thread-safe.
  */
 public class TaskHandlerInvoker implements TaskProcessor {
 
@@ -55,6 +58,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
 
     private @Nullable TaskObservations observations;
 
+    private @Nullable TaskResultSender resultSender;
+
     /**
      * @param localTag the from id this application's dispatcher stamps on its tasks ({@link TaskSource#LOCAL})
      * @param retryPolicy when a failed handler without a policy of its own runs again;
@@ -74,9 +79,42 @@ public class TaskHandlerInvoker implements TaskProcessor {
         this.observations = observations;
     }
 
-    /** Allows retries again after {@link #shutdown()}. */
+    /**
+     * Sends the results of handlers with a {@link TaskHandlerMethod#sendTo()} on; without one such handlers fail
+     * the {@link #startup()}.
+     */
+    public void setResultSender(TaskResultSender resultSender) {
+        this.resultSender = resultSender;
+    }
+
+    /**
+     * Allows retries again after {@link #shutdown()}, once the sender accepted the target of every handler that
+     * sends its results on.
+     * @throws IllegalStateException naming the handler whose results could not be sent
+     */
     public void startup() {
+        for (TaskHandlerMethod handler : this.registry.handlers()) {
+            String target = handler.sendTo();
+            if (target != null) {
+                checkTarget(handler, target);
+            }
+        }
         this.retryWait.startup();
+    }
+
+    private void checkTarget(TaskHandlerMethod handler, String target) {
+        TaskResultSender sender = this.resultSender;
+        if (sender == null) {
+            throw new IllegalStateException("@TaskHandler " + handler.declaration() + " has @SendTo(\"" + target
+                    + "\"), but the TaskHandlerInvoker has no TaskResultSender to send its results with");
+        }
+        try {
+            sender.checkTarget(target);
+        }
+        catch (IllegalStateException ex) {
+            throw new IllegalStateException("@TaskHandler " + handler.declaration() + " has @SendTo(\"" + target
+                    + "\"): " + ex.getMessage(), ex);
+        }
     }
 
     /** Ends backoff waits now: tasks waiting for a retry go to the recoverer at once. */
@@ -142,8 +180,29 @@ public class TaskHandlerInvoker implements TaskProcessor {
     private @Nullable Object run(DecodedTask task, TaskHandlerMethod handler, long attempt, @Nullable Object[] args)
             throws Exception {
         TaskObservations observations = this.observations;
-        return (observations != null) ? observations.observeRun(task, handler, attempt, () -> handler.invoke(args))
-                : handler.invoke(args);
+        return (observations != null)
+                ? observations.observeRun(task, handler, attempt, () -> sendOn(task, handler, handler.invoke(args)))
+                : sendOn(task, handler, handler.invoke(args));
+    }
+
+    /**
+     * Sends a handler's result on as a task of its {@code @SendTo} name, unless it has none, the result is null, or
+     * a caller waits for it (a {@code call}, or another program that gave a reply address): the caller gets it then,
+     * as a reply address in a Spring AMQP message wins over {@code @SendTo}. Part of the handler run, so a send that
+     * fails fails the run (and the dispatch is observed inside the run's observation).
+     */
+    private @Nullable Object sendOn(DecodedTask task, TaskHandlerMethod handler, @Nullable Object result) {
+        String target = handler.sendTo();
+        if (target == null || result == null || (task.flags() & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0) {
+            return result;
+        }
+        TaskResultSender sender = this.resultSender;
+        if (sender == null) {
+            throw new IllegalStateException("@TaskHandler " + handler.displayName() + " has @SendTo(\"" + target
+                    + "\"), but the TaskHandlerInvoker has no TaskResultSender to send its results with");
+        }
+        sender.send(target, result);
+        return result;
     }
 
     /** Local when this application's dispatcher stamped it and no other program asked for its result. */

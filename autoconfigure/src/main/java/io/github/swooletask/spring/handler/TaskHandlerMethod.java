@@ -29,7 +29,8 @@ import io.github.swooletask.wire.FrameRejectedException;
  * or {@code @Validated} is validated before the call; a payload that fails is rejected ({@code bad-payload}). A
  * method that returns a {@link CompletionStage} ({@code CompletableFuture}) or a reactive single value
  * ({@code Mono}) runs until that completes: the worker waits for it, and its value is the result, its failure the
- * handler's. A handler may have a retry of its own ({@link #retryPolicy()}).
+ * handler's. A handler may have a retry of its own ({@link #retryPolicy()}) and send its results on as tasks
+ * ({@link #sendTo()}).
  */
 public final class TaskHandlerMethod {
 
@@ -124,6 +125,10 @@ public final class TaskHandlerMethod {
         else {
             this.payloadReader = null;
         }
+        if (attributes.sendTo() != null && method.getReturnType() == void.class) {
+            throw invalid("returns void, so its @SendTo(\"" + attributes.sendTo() + "\") has no result to send: return"
+                    + " the payload of the next task, or remove @SendTo");
+        }
         ReflectionUtils.makeAccessible(this.method);
     }
 
@@ -198,6 +203,15 @@ public final class TaskHandlerMethod {
      */
     public @Nullable RetryPolicy retryPolicy() {
         return this.retryPolicy;
+    }
+
+    /**
+     * The task name its results go on as (Spring's {@code @SendTo} on its method or class, or its
+     * {@link TaskHandlerEndpoint#sendTo endpoint's}), or null: each non-null result of a task that no caller waits
+     * for becomes a task of this name.
+     */
+    public @Nullable String sendTo() {
+        return this.attributes.sendTo();
     }
 
     /** {@code SimpleClassName.method}, the {@code handler} tag of the execution timer. */

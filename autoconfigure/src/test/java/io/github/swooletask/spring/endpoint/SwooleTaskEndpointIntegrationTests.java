@@ -35,6 +35,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.messaging.handler.annotation.SendTo;
 import org.springframework.resilience.annotation.Retryable;
 import tools.jackson.databind.JsonNode;
 
@@ -326,16 +327,17 @@ class SwooleTaskEndpointIntegrationTests {
     }
 
     @Test
-    void listsTheHandlersWithTheirNamesWorkersAndRetry() {
+    void listsTheHandlersWithTheirNamesWorkersRetryAndSendTo() {
         SwooleTaskTestSupport.runner(this.root)
             .withBean("handlers", Handlers.class)
             .withPropertyValues(EXPOSE)
             .run((context) -> {
                 SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
                 assertThat(endpoint.describe().handlers()).containsExactly(
-                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, "swoole.task.retry"),
-                        new Handler("handlers.report", "report", "Handlers.report", 1, false, "swoole.task.retry"),
-                        new Handler("mail", "mail", "Handlers.mail", 0, null, "@Retryable"));
+                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, "swoole.task.retry", null),
+                        new Handler("handlers.report", "report", "Handlers.report", 1, false, "swoole.task.retry",
+                                "report.done"),
+                        new Handler("mail", "mail", "Handlers.mail", 0, null, "@Retryable", null));
                 context.getBean(TaskWorkerPool.class).startReserved("handlers.report");
                 assertThat(endpoint.describe().handlers()).extracting(Handler::reservedRunning)
                     .containsExactly(null, true, null);
@@ -377,7 +379,9 @@ class SwooleTaskEndpointIntegrationTests {
         }
 
         @TaskHandler(name = "report", concurrency = "1", autoStartup = "false")
-        public void report(String day) {
+        @SendTo("report.done")
+        public String report(String day) {
+            return day;
         }
     }
 

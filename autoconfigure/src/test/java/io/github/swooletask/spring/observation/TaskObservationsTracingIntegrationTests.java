@@ -25,6 +25,7 @@ import org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure.O
 import org.springframework.boot.opentelemetry.autoconfigure.OpenTelemetrySdkAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
+import org.springframework.messaging.handler.annotation.SendTo;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
@@ -39,7 +40,8 @@ import static org.awaitility.Awaitility.await;
  * Observation with a real tracing bridge (Boot's OpenTelemetry tracing, spans kept by an in-memory exporter) across a
  * real System V queue: the handler's span is a child of the dispatch span, which is a child of the span current at
  * the dispatch, all in one trace and with the messaging keys; a dispatch outside any trace and a task posted by
- * another program get spans too.
+ * another program get spans too, and so does a result sent on ({@code @SendTo}), in the trace of the run that made
+ * it.
  */
 class TaskObservationsTracingIntegrationTests {
 
@@ -109,6 +111,29 @@ class TaskObservationsTracingIntegrationTests {
     }
 
     @Test
+    void aResultSentOnWithSendToStaysInTheTraceAsAChildOfTheRunThatMadeIt() {
+        runner().run((context) -> {
+            ObservationRegistry registry = context.getBean(ObservationRegistry.class);
+            TaskTemplate tasks = context.getBean(TaskTemplate.class);
+            Handlers handlers = context.getBean(Handlers.class);
+            Observation.createNotStarted("test.request", registry).observe(() -> tasks.dispatch("forwarding", "hop"));
+            await("the next handler").atMost(SwooleTaskTestSupport.DEADLINE)
+                .until(() -> handlers.seen.containsKey("hop again"));
+            List<SpanData> spans = spans(5);
+            SpanData request = named(spans, "test.request");
+            SpanData first = named(spans, "process forwarding");
+            SpanData publish = named(spans, "publish traced");
+            SpanData next = named(spans, "process traced");
+            assertThat(List.of(first, publish, next)).extracting(SpanData::getTraceId)
+                .containsOnly(request.getTraceId());
+            assertThat(publish.getParentSpanId()).as("sent during the run that made the result")
+                .isEqualTo(first.getSpanId());
+            assertThat(next.getParentSpanId()).isEqualTo(publish.getSpanId());
+            assertThat(handlers.seen.get("hop again")).isEqualTo(next.getTraceId() + "/" + next.getSpanId());
+        });
+    }
+
+    @Test
     void aDispatchOutsideAnyTraceStartsOneAndAFailedRunIsAnErrorSpan() {
         runner().run((context) -> {
             TaskTemplate tasks = context.getBean(TaskTemplate.class);
@@ -170,6 +195,12 @@ class TaskObservationsTracingIntegrationTests {
         @TaskHandler("traced")
         public void traced(String payload) {
             note(payload);
+        }
+
+        @TaskHandler("forwarding")
+        @SendTo("traced")
+        public String forwarding(String payload) {
+            return payload + " again";
         }
 
         @TaskHandler("failing")
