@@ -11,9 +11,9 @@ use SwooleTask\Client\WireFormat;
 use SwooleTask\Client\Tests\Support\IpcTestCase;
 
 /**
- * The client against a running sample app (its `echo` and `thumbnail` handlers), in every layout. Skipped unless
- * SWOOLE_TASK_KEY (the app's queue key) and SWOOLE_TASK_URL (its base URL, for the actuator) are set: the sample
- * app's PhpClientIntegrationTests starts the app and runs this suite.
+ * The client against a running sample app (its `echo`, `thumbnail` and `thumbnail.made` handlers), in every layout.
+ * Skipped unless SWOOLE_TASK_KEY (the app's queue key) and SWOOLE_TASK_URL (its base URL, for the actuator and the
+ * handlers' recent lines) are set: the sample app's PhpClientIntegrationTests starts the app and runs this suite.
  */
 final class SampleAppTest extends IpcTestCase
 {
@@ -121,6 +121,20 @@ final class SampleAppTest extends IpcTestCase
         self::assertGreaterThanOrEqual($before + $count, $this->processed());
     }
 
+    /** @dataProvider layouts */
+    public function testAThumbnailNobodyWaitsForGoesOnToTheNextHandler(string $wire): void
+    {
+        // the thumbnail handler's @SendTo makes its result a "thumbnail.made" task, whose handler notes it
+        $image = 'php-' . $wire . '-' . bin2hex(random_bytes(4)) . '.png';
+        $this->client($wire)->dispatch(['image' => $image, 'width' => 33], name: 'thumbnail');
+        $made = "made /var/thumbs/33/$image";
+        $deadline = microtime(true) + 20;
+        while (!$this->recentlyHandled($made) && microtime(true) < $deadline) {
+            usleep(20000);
+        }
+        self::assertTrue($this->recentlyHandled($made), "the thumbnail.made handler noted '$made'");
+    }
+
     public function testTheCommandExitsOneWithTheHandlersError(): void
     {
         [$code, $out, $err] = $this->command(['call', '--key', (string) $this->key, '--name', 'thumbnail', '--serialize',
@@ -196,6 +210,19 @@ final class SampleAppTest extends IpcTestCase
         $json = file_get_contents($this->url . '/actuator/swooletask');
         self::assertNotFalse($json, 'the actuator endpoint answers');
         return json_decode($json, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** Whether one of the sample's last handler lines (GET /tasks/recent) starts with $line. */
+    private function recentlyHandled(string $line): bool
+    {
+        $json = file_get_contents($this->url . '/tasks/recent');
+        self::assertNotFalse($json, 'the sample app answers');
+        foreach (json_decode($json, true, 512, JSON_THROW_ON_ERROR) as $recent) {
+            if (str_starts_with($recent, $line)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private function processed(): int
