@@ -24,12 +24,19 @@ import static org.awaitility.Awaitility.await;
  * directory of its own, started before the class and stopped (its directory deleted) after it, also when tests
  * failed. Use it as a static {@code @RegisterExtension} field. {@link #restart()} stops and starts it again on the
  * same port and directory (with {@link #withAppendOnly()} its data survive), {@link #kill()} ends it with SIGKILL.
+ * {@link #withArguments} makes a replica, {@link #sentinelOf} a Sentinel ({@link RedisSentinelExtension} puts the
+ * three together).
  */
 public final class RedisServerExtension implements BeforeAllCallback, AfterAllCallback {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
     private boolean appendOnly;
+
+    private final List<String> arguments = new ArrayList<>();
+
+    /** The master a Sentinel watches, its name and port; null for a data server. */
+    private String[] sentinelOf;
 
     private int port;
 
@@ -48,15 +55,41 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         return this;
     }
 
+    /** Command-line options for the server beyond the ones this extension sets, e.g. {@code --replicaof}. */
+    public RedisServerExtension withArguments(String... arguments) {
+        this.arguments.addAll(List.of(arguments));
+        return this;
+    }
+
+    /**
+     * A Redis Sentinel (the same {@code redis-server} in sentinel mode) that alone decides (quorum 1) to fail
+     * {@code master} over once it did not answer for a second.
+     */
+    public static RedisServerExtension sentinelOf(RedisServerExtension master, String name) {
+        RedisServerExtension sentinel = new RedisServerExtension();
+        sentinel.sentinelOf = new String[] { name, Integer.toString(master.port()) };
+        return sentinel;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
+        begin();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        end();
+    }
+
+    /** What {@link #beforeAll} does, for extensions made of several servers: a directory, a port, the server. */
+    public void begin() throws IOException {
         this.directory = Files.createTempDirectory("redis-test-");
         this.port = freePort();
         start();
     }
 
-    @Override
-    public void afterAll(ExtensionContext context) throws Exception {
+    /** What {@link #afterAll} does: stops the server and deletes its directory, also when the stop failed. */
+    public void end() throws InterruptedException {
         try {
             stop();
         }
@@ -83,11 +116,25 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(this.port), "--bind",
                 "127.0.0.1", "--dir", this.directory.toString(), "--save", "", "--protected-mode", "no",
                 "--daemonize", "no", "--loglevel", "warning"));
-        if (this.appendOnly) {
+        if (this.sentinelOf != null) {
+            // a Sentinel rewrites its configuration file, so it gets one of its own
+            Path config = this.directory.resolve("sentinel.conf");
+            String name = this.sentinelOf[0];
+            Files.writeString(config, String.join("\n", "port " + this.port, "bind 127.0.0.1", "protected-mode no",
+                    "dir " + this.directory, "loglevel warning",
+                    "sentinel monitor " + name + " 127.0.0.1 " + this.sentinelOf[1] + " 1",
+                    "sentinel down-after-milliseconds " + name + " 1000",
+                    "sentinel failover-timeout " + name + " 5000", ""));
+            command = new ArrayList<>(List.of("redis-server", config.toString(), "--sentinel"));
+        }
+        else if (this.appendOnly) {
             command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
         }
         else {
             command.addAll(List.of("--appendonly", "no"));
+        }
+        if (this.sentinelOf == null) {
+            command.addAll(this.arguments);
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(this.directory.resolve("redis.log").toFile());

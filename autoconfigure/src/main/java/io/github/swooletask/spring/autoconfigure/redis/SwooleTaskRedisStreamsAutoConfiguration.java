@@ -6,7 +6,6 @@ import java.time.Duration;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -45,24 +44,9 @@ public final class SwooleTaskRedisStreamsAutoConfiguration {
     @ConditionalOnMissingBean(name = "swooleTaskRedisClient")
     RedisClient swooleTaskRedisClient(DataRedisConnectionDetails connection, DataRedisProperties redis,
             SwooleTaskProperties properties) {
-        DataRedisConnectionDetails.Standalone standalone = connection.getStandalone();
-        if (connection.getSentinel() != null || connection.getCluster() != null || standalone == null) {
-            throw new IllegalStateException("swoole.task.transport=redis-streams works with one Redis server"
-                    + " (spring.data.redis.host/port or url); sentinel and cluster set-ups are not supported");
-        }
-        RedisURI.Builder uri = RedisURI.builder().withHost(standalone.getHost()).withPort(standalone.getPort())
-            .withDatabase(standalone.getDatabase()).withSsl(connection.getSslBundle() != null);
-        if (connection.getPassword() != null) {
-            if (connection.getUsername() != null) {
-                uri.withAuthentication(connection.getUsername(), connection.getPassword().toCharArray());
-            }
-            else {
-                uri.withPassword(connection.getPassword().toCharArray());
-            }
-        }
         Duration timeout = (redis.getTimeout() != null) ? redis.getTimeout() : Duration.ofSeconds(5);
-        uri.withTimeout(timeout);
-        RedisClient client = RedisClient.create(uri.build());
+        RedisServerAddress address = RedisServerAddress.of(connection, timeout);
+        RedisClient client = RedisClient.create(address.uri());
         // commands fail at once while Redis is away, instead of queueing for a minute; a blocking read may take
         // the block timeout on top of the command timeout
         client.setOptions(ClientOptions.builder()
@@ -86,9 +70,7 @@ public final class SwooleTaskRedisStreamsAutoConfiguration {
                     (int) Math.min(Integer.MAX_VALUE - 64, properties.getMaxPayloadSize().toBytes()))
             .withNames(redis.getGroup(), deadLetterStream(properties))
             .withReads(redis.getReadCount(), redis.getBlockTimeout());
-        DataRedisConnectionDetails.Standalone standalone = connection.getStandalone();
-        String server = (standalone != null) ? standalone.getHost() + ":" + standalone.getPort() : "redis";
-        return new RedisStreamsTransport(swooleTaskRedisClient, server, settings);
+        return new RedisStreamsTransport(swooleTaskRedisClient, RedisServerAddress.describe(connection), settings);
     }
 
     @Bean
