@@ -10,8 +10,9 @@ namespace SwooleTask\Client;
  *     swoole-task post --key KEY [--worker N] [--name NAME] [--wire FORMAT] [--serialize] DATA
  *     swoole-task call --key KEY [--name NAME] [--timeout SECONDS] [--wire FORMAT] [--serialize] DATA
  *
- * plus --mtype-offset N and --tmpdir DIR for both. Exit codes: 0 ok, 1 handler failed, 2 usage or other error,
- * 3 no result within the timeout.
+ * plus --mtype-offset N and --tmpdir DIR for both; --redis HOST[:PORT] [--stream NAME] instead of --key posts to a
+ * Redis stream (phpredis). Exit codes: 0 ok, 1 handler failed, 2 usage or other error, 3 no result within the
+ * timeout.
  */
 final class Command
 {
@@ -26,14 +27,16 @@ final class Command
         common options: --mtype-offset N (default 2), --tmpdir DIR (default /tmp)
         KEY is decimal or 0x-hex; FORMAT is swoole-1.7 (default), swoole-4.8 or swoole-6.1;
         --serialize: DATA is JSON, sent as PHP serialize() of its value; DATA - reads standard input.
+        Redis Streams: --redis HOST[:PORT] (default port 6379) [--stream NAME] (default swoole-task) instead of
+        --key, with phpredis; --worker N then posts to stream NAME:worker:N.
         TXT;
 
     private const VALUE_OPTIONS = [
-        'post' => ['key', 'worker', 'name', 'wire', 'mtype-offset', 'tmpdir'],
-        'call' => ['key', 'name', 'timeout', 'wire', 'mtype-offset', 'tmpdir'],
+        'post' => ['key', 'worker', 'name', 'wire', 'mtype-offset', 'tmpdir', 'redis', 'stream'],
+        'call' => ['key', 'name', 'timeout', 'wire', 'mtype-offset', 'tmpdir', 'redis', 'stream'],
     ];
 
-    private ?TaskClient $client = null;
+    private TaskClient|RedisTaskClient|null $client = null;
 
     /** @param resource $stdin @param resource $stdout @param resource $stderr */
     public function __construct(private $stdin = STDIN, private $stdout = STDOUT, private $stderr = STDERR)
@@ -83,10 +86,16 @@ final class Command
             throw new UsageException($verb === null ? 'missing command' : sprintf('unknown command "%s"', $verb));
         }
         [$options, $data] = $this->parse($verb, $args);
-        if (!isset($options['key'])) {
-            throw new UsageException('--key is required');
+        if (isset($options['key']) === isset($options['redis'])) {
+            throw new UsageException(isset($options['key']) ? '--key and --redis exclude each other'
+                : '--key (a System V queue) or --redis (a Redis stream) is required');
         }
-        $key = self::parseKey($options['key']);
+        if (isset($options['redis']) && (isset($options['mtype-offset']) || isset($options['tmpdir']))) {
+            throw new UsageException('--mtype-offset and --tmpdir are for System V queues, not --redis');
+        }
+        if (isset($options['stream']) && !isset($options['redis'])) {
+            throw new UsageException('--stream needs --redis');
+        }
         $serialize = isset($options['serialize']);
         $name = $options['name'] ?? null;
         if ($name !== null) {
@@ -106,12 +115,15 @@ final class Command
                 throw new UsageException('--serialize needs DATA in JSON: ' . $e->getMessage());
             }
         }
-        $this->client = new TaskClient(
-            $key,
-            WireFormat::fromName($options['wire'] ?? WireFormat::SWOOLE_17->value),
-            isset($options['mtype-offset']) ? self::parseInt($options['mtype-offset'], 'mtype-offset', 1) : 2,
-            $options['tmpdir'] ?? '/tmp',
-        );
+        $wire = WireFormat::fromName($options['wire'] ?? WireFormat::SWOOLE_17->value);
+        $this->client = isset($options['redis'])
+            ? new RedisTaskClient(self::connect($options['redis']), $options['stream'] ?? 'swoole-task', $wire)
+            : new TaskClient(
+                self::parseKey($options['key']),
+                $wire,
+                isset($options['mtype-offset']) ? self::parseInt($options['mtype-offset'], 'mtype-offset', 1) : 2,
+                $options['tmpdir'] ?? '/tmp',
+            );
         if ($verb === 'post') {
             $worker = isset($options['worker']) ? self::parseInt($options['worker'], 'worker', 0) : null;
             fwrite($this->stdout, $this->client->dispatch($value, $worker, $name, $serialize) . "\n");
@@ -119,7 +131,8 @@ final class Command
         }
         $timeout = isset($options['timeout']) ? self::parseTimeout($options['timeout']) : 5.0;
         $start = hrtime(true);
-        $taskId = $this->client->submit($value, $name, $serialize, null, $timeout);
+        $taskId = $this->client instanceof TaskClient ? $this->client->submit($value, $name, $serialize, null, $timeout)
+            : $this->client->submit($value, $name, $serialize);
         try {
             $reply = $this->client->receive($taskId, max(0.0, $timeout - (hrtime(true) - $start) / 1e9));
         } catch (TaskTimeoutException) {
@@ -198,6 +211,30 @@ final class Command
             throw new UsageException(sprintf('bad key "%s" (a non-zero 32-bit key)', $text));
         }
         return $key;
+    }
+
+    /** A phpredis connection to HOST[:PORT] (port 6379 by default; [v6]:PORT for an IPv6 address). */
+    private static function connect(string $address): \Redis
+    {
+        if (preg_match('/^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+))(?::([0-9]{1,5}))?$/', $address, $m) !== 1
+            || (isset($m[3]) && ((int) $m[3] < 1 || (int) $m[3] > 65535))) {
+            throw new UsageException(sprintf('bad --redis "%s" (HOST or HOST:PORT)', $address));
+        }
+        if (!class_exists(\Redis::class)) {
+            throw new ClientException('--redis needs phpredis (apt-get install php8.2-redis, or pecl install redis)');
+        }
+        $host = $m[1] !== '' ? $m[1] : $m[2];
+        $port = isset($m[3]) ? (int) $m[3] : 6379;
+        $redis = new \Redis();
+        try {
+            if (!$redis->connect($host, $port, 5.0)) {
+                throw new ClientException(sprintf('cannot connect to Redis at %s:%d', $host, $port));
+            }
+        } catch (\RedisException $e) {
+            throw new ClientException(sprintf('cannot connect to Redis at %s:%d: %s', $host, $port, $e->getMessage()),
+                0, $e);
+        }
+        return $redis;
     }
 
     private static function parseInt(string $text, string $option, int $min): int

@@ -22,6 +22,8 @@ final class Flags
     public const JSON = 0x0100;
     /** The data starts with `uint8 n | n bytes` of UTF-8 task name. */
     public const ROUTED = 0x0200;
+    /** A caller waits for the result; over Redis Streams the entry's `reply-to` names its reply stream. */
+    public const REPLY = 0x0800;
     /** The data starts with `int32 reply_key | int64 reply_mtype`: a reply is wanted on that queue. */
     public const REPLY_TO = 0x2000;
     /** Replies only: the handler failed, the data is its error text (UTF-8). */

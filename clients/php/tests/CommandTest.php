@@ -180,6 +180,12 @@ final class CommandTest extends IpcTestCase
             ['call', '--key', (string) $key, '--timeout', 'soon', 'x'],
             ['post', '--key', (string) $key, '--tmpdir', '/nonexistent', str_repeat('x', 9000)],
             ['post', '--key'],
+            ['post', '--key', (string) $key, '--redis', '127.0.0.1', 'x'],
+            ['post', '--key', (string) $key, '--stream', 'orders', 'x'],
+            ['post', '--redis', '127.0.0.1', '--tmpdir', '/tmp', 'x'],
+            ['post', '--redis', '127.0.0.1:99999', 'x'],
+            ['post', '--redis', 'a:b:c', 'x'],
+            ['call', '--redis', '127.0.0.1:1', 'x'],
         ] as $args) {
             [$code, $out, $err] = $this->runCommand($args);
             self::assertSame([2, ''], [$code, $out], implode(' ', $args));
@@ -193,6 +199,7 @@ final class CommandTest extends IpcTestCase
         [$code, $out] = $this->runCommand(['--help']);
         self::assertSame(0, $code);
         self::assertStringContainsString('swoole-task call --key KEY', $out);
+        self::assertStringContainsString('--redis HOST[:PORT]', $out);
     }
 
     /** @return array<string, array{string}> */

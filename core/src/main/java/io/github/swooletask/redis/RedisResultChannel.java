@@ -27,8 +27,9 @@ import io.github.swooletask.transport.ResultChannel;
  * Results of calls across instances: each instance reads its own reply stream ({@code <stream>:replies:<instance>})
  * with {@code XREAD BLOCK} on a thread of its own, deleting each result once delivered; a worker that ran another
  * instance's call adds the result there ({@code XADD ... MAXLEN ~ 10000}, so an instance that went away leaves a
- * bounded stream). Entries hold {@code task}, {@code tag} and {@code flags} as 4-byte numbers and the
- * {@code payload}. The reply stream is deleted when the transport closes.
+ * bounded stream). Entries hold {@code task}, {@code tag} and {@code flags} as 4-byte little-endian numbers and the
+ * {@code payload}. The reply stream is deleted when the transport closes. Another program that posts a task with
+ * {@code REPLY} and a {@code reply-to} of its own gets its result the same way, on a reply stream of this stream.
  */
 final class RedisResultChannel implements ResultChannel {
 
@@ -51,6 +52,9 @@ final class RedisResultChannel implements ResultChannel {
 
     private final byte[] key;
 
+    /** What every reply stream of this task stream starts with: {@code <stream>:replies:}. */
+    private final String replyPrefix;
+
     private @Nullable Thread reader;
 
     private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
@@ -61,6 +65,22 @@ final class RedisResultChannel implements ResultChannel {
         this.transport = transport;
         this.address = transport.settings().replyStream();
         this.key = RedisKeys.bytes(this.address);
+        this.replyPrefix = transport.settings().stream() + ":replies:";
+    }
+
+    /**
+     * Only reply streams of this task stream ({@code <stream>:replies:<caller>}): whoever may add a task may not
+     * make the worker add entries to another key.
+     */
+    @Override
+    public boolean accepts(String address) {
+        return address.startsWith(this.replyPrefix) && address.length() > this.replyPrefix.length();
+    }
+
+    @Override
+    public String addressRule() {
+        return "a reply stream of stream '" + this.transport.settings().stream() + "', named " + this.replyPrefix
+                + "<caller id>";
     }
 
     @Override

@@ -7,8 +7,11 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.swooletask.log.LogSafe;
 import io.github.swooletask.transport.ResultChannel;
 import io.github.swooletask.wire.DecodedTask;
+import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.worker.ReplySink;
 
@@ -44,6 +47,23 @@ public final class CrossHostReplies implements ReplySink {
         }
         Object address = task.delivery().get(ResultChannel.REPLY_ADDRESS);
         return (address instanceof String text && !text.equals(this.channel.address())) ? text : null;
+    }
+
+    /**
+     * Refuses a call whose caller's address the channel does not accept (over Redis Streams: a key that is no reply
+     * stream of the task stream), before it runs.
+     */
+    @Override
+    public void admit(DecodedTask task) throws FrameRejectedException {
+        if ((task.flags() & TaskFlags.REPLY) == 0) {
+            return;
+        }
+        Object address = task.delivery().get(ResultChannel.REPLY_ADDRESS);
+        if (address instanceof String text && !this.channel.accepts(text)) {
+            throw new FrameRejectedException(RejectReason.REPLY_TARGET, "task " + task.taskId() + " asks for its"
+                    + " result on '" + LogSafe.escape(text) + "', which is not " + this.channel.addressRule()
+                    + ": refused, not run");
+        }
     }
 
     @Override

@@ -47,6 +47,9 @@ public final class ReplyRouter implements ReplySink {
         if ((task.flags() & TaskFlags.REPLY_TO) != 0) {
             this.remote.admit(task);
         }
+        if (this.crossHost != null) {
+            this.crossHost.admit(task);
+        }
         if (local(task)) {
             this.local.admit(task);
         }

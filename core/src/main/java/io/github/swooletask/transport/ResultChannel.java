@@ -13,6 +13,20 @@ public interface ResultChannel {
     /** The address results for this process go to (for example its reply stream). */
     String address();
 
+    /**
+     * Whether results may be sent to this address, which a task carried: a channel that any program may name an
+     * address on (another program posting to the same stream) confines the addresses to its own kind, so that a
+     * task cannot make the worker write where its poster chose. All by default.
+     */
+    default boolean accepts(String address) {
+        return true;
+    }
+
+    /** How an address {@link #accepts} looks, for the message that refuses another one. */
+    default String addressRule() {
+        return "any address";
+    }
+
     /** Starts delivering the results sent to {@link #address()} to the listener, on a thread of the channel's. */
     void listen(ResultListener listener);
 
