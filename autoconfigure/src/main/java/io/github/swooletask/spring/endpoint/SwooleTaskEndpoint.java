@@ -1,5 +1,6 @@
 package io.github.swooletask.spring.endpoint;
 
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +21,7 @@ import io.github.swooletask.dispatch.DispatchStatistics;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.ReplyStatistics;
 import io.github.swooletask.spring.DeadLetterReplayer;
+import io.github.swooletask.spring.handler.TaskHandlerMethod;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.sysv.KernelLimits;
 import io.github.swooletask.transport.DroppedFrames;
@@ -36,7 +38,8 @@ import io.github.swooletask.worker.WorkerStatistics;
  * The {@code swooletask} actuator endpoint. {@code GET /actuator/swooletask} describes the queue, the workers, the
  * handlers, the totals and the kernel's message queue limits. Read-only by default; with
  * {@code management.endpoint.swooletask.access=unrestricted} an operator can also pause or resume the workers
- * ({@code POST /actuator/swooletask/pause}, {@code .../resume}), send the dead letters again
+ * ({@code POST /actuator/swooletask/pause}, {@code .../resume}), start or stop one handler's reserved workers
+ * ({@code POST /actuator/swooletask/handlers/{id}/start}, {@code .../stop}), send the dead letters again
  * ({@code POST /actuator/swooletask/dead-letters/replay}) and purge the queue ({@code DELETE /actuator/swooletask}).
  */
 @Endpoint(id = "swooletask", defaultAccess = Access.READ_ONLY)
@@ -61,6 +64,8 @@ public class SwooleTaskEndpoint {
 
     private final @Nullable SpillFiles spillFiles;
 
+    private Duration handlerStopTimeout = Duration.ofSeconds(30);
+
     /**
      * @param spillFiles where the spill files of purged tasks are deleted (null: the transport has none)
      */
@@ -80,6 +85,14 @@ public class SwooleTaskEndpoint {
     /** Lists the application's task handlers too. */
     public void setHandlers(@Nullable TaskHandlerRegistry handlers) {
         this.handlers = handlers;
+    }
+
+    /**
+     * How long a stop of one handler's reserved workers ({@code POST .../handlers/{id}/stop}) waits for the tasks
+     * they run and hold; the starter sets {@code swoole.task.shutdown-timeout}.
+     */
+    public void setHandlerStopTimeout(Duration timeout) {
+        this.handlerStopTimeout = Objects.requireNonNull(timeout, "timeout");
     }
 
     /** Reports the replies to other programs too. */
@@ -202,6 +215,55 @@ public class SwooleTaskEndpoint {
         DeadLetterReplayer.Result result = replayer.replay(most);
         return new DeadLetterReplayResult(replayer.store().location(), result.sent(), result.refused(),
                 result.unreadable(), result.left(), result.stoppedBy(), result.problems());
+    }
+
+    /**
+     * Starts or stops the reserved workers of one handler (one with a {@code concurrency}): {@code POST
+     * /actuator/swooletask/handlers/{id}/start} or {@code .../stop}. A stop lets them finish what they run and hold
+     * within the handler stop timeout; the tasks for the handler that arrive meanwhile wait for a start (once 16
+     * per reserved thread wait, the shared workers that bring the next one wait with them).
+     * @param target {@code handlers}
+     * @param id the handler's id
+     * @param action {@code start} or {@code stop}
+     */
+    @WriteOperation
+    public HandlerControl controlHandler(@Selector String target, @Selector String id, @Selector String action) {
+        if (!"handlers".equals(target)) {
+            throw new InvalidEndpointRequestException("Unknown operation '" + target + "/" + id + "/" + action
+                    + "': use handlers/{id}/start or handlers/{id}/stop", "Unknown operation; use"
+                    + " handlers/{id}/start or handlers/{id}/stop");
+        }
+        TaskHandlerRegistry registry = this.handlers;
+        TaskHandlerMethod handler = (registry != null) ? registry.findById(id) : null;
+        if (handler == null) {
+            throw new InvalidEndpointRequestException("No task handler has the id '" + id + "'" + ((registry != null)
+                    ? " (the ids: " + registry.handlers().stream().map(TaskHandlerMethod::id).sorted().toList() + ")"
+                    : ""), "No task handler has this id");
+        }
+        if (handler.concurrency() == 0) {
+            throw new InvalidEndpointRequestException("Task handler '" + id + "' runs on the shared workers, which"
+                    + " start and stop together: pause or resume them all (POST /actuator/swooletask/pause), or"
+                    + " give the handler workers of its own (@TaskHandler(concurrency))", "The handler runs on the"
+                    + " shared workers");
+        }
+        String verb = action.trim().toLowerCase(Locale.ROOT);
+        List<Integer> cutShort;
+        try {
+            cutShort = switch (verb) {
+                case "start" -> {
+                    this.pool.startReserved(id);
+                    yield List.of();
+                }
+                case "stop" -> this.pool.stopReserved(id, this.handlerStopTimeout);
+                default -> throw new InvalidEndpointRequestException("Unknown action '" + action + "': use start or"
+                        + " stop", "Unknown action; use start or stop");
+            };
+        }
+        catch (IllegalArgumentException ex) {
+            // the pool has not made the reserved workers yet (it did not start)
+            throw new InvalidEndpointRequestException(ex.getMessage(), "The handler's workers do not exist yet");
+        }
+        return new HandlerControl(id, verb, this.pool.isReservedRunning(id), cutShort);
     }
 
     /** Removes every task waiting in the queue; they are lost, and the spill files they name deleted. */
@@ -361,6 +423,18 @@ public class SwooleTaskEndpoint {
      * @param workers the workers right after the action (paused ones park as they finish their task)
      */
     public record WorkersControl(String action, boolean pauseRequested, Workers workers)
+            implements OperationResponseBody {
+    }
+
+    /**
+     * The result of a start or stop of one handler's reserved workers.
+     *
+     * @param id the handler's id
+     * @param action {@code start} or {@code stop}
+     * @param running whether its reserved workers run now
+     * @param cutShort ids of the tasks a stop interrupted at its timeout or never began (given to the recoverer)
+     */
+    public record HandlerControl(String id, String action, boolean running, List<Integer> cutShort)
             implements OperationResponseBody {
     }
 

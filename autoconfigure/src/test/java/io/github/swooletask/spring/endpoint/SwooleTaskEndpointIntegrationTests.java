@@ -41,6 +41,7 @@ import tools.jackson.databind.JsonNode;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskOperations;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.Handler;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint.SwooleTaskDescriptor;
@@ -55,6 +56,7 @@ import io.github.swooletask.worker.WorkerState;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The {@code swooletask} endpoint against real System V queues. */
@@ -245,10 +247,11 @@ class SwooleTaskEndpointIntegrationTests {
             .run((context) -> {
                 Collection<WebOperation> operations = discover(context).getOperations();
                 assertThat(operations).extracting(WebOperation::getType).containsExactlyInAnyOrder(OperationType.READ,
-                        OperationType.WRITE, OperationType.WRITE, OperationType.DELETE);
+                        OperationType.WRITE, OperationType.WRITE, OperationType.WRITE, OperationType.DELETE);
                 assertThat(operations).filteredOn((operation) -> operation.getType() == OperationType.WRITE)
                     .extracting((operation) -> operation.getRequestPredicate().getPath())
-                    .containsExactlyInAnyOrder("swooletask/{action}", "swooletask/{target}/{action}");
+                    .containsExactlyInAnyOrder("swooletask/{action}", "swooletask/{target}/{action}",
+                            "swooletask/{target}/{id}/{action}");
                 WebOperation write = operations.stream()
                     .filter((operation) -> operation.getRequestPredicate().getPath().equals("swooletask/{action}"))
                     .findFirst()
@@ -342,6 +345,52 @@ class SwooleTaskEndpointIntegrationTests {
                 assertThat(endpoint.describe().handlers()).extracting(Handler::reservedRunning)
                     .containsExactly(null, true, null);
             });
+    }
+
+    @Test
+    void startsAndStopsTheReservedWorkersOfOneHandler() {
+        SwooleTaskTestSupport.runner(this.root)
+            .withBean("handlers", Handlers.class)
+            .withPropertyValues(EXPOSE, "management.endpoint.swooletask.access=UNRESTRICTED",
+                    "swoole.task.shutdown-timeout=2s")
+            .run((context) -> {
+                WebOperation handlers = discover(context).getOperations().stream()
+                    .filter((operation) -> operation.getRequestPredicate().getPath()
+                        .equals("swooletask/{target}/{id}/{action}"))
+                    .findFirst()
+                    .orElseThrow();
+                assertThat(handlers.getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.POST);
+                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+                assertThat(pool.isReservedRunning("handlers.report")).as("autoStartup false").isFalse();
+                assertThat(invoke(handlers, "handlers", "handlers.report", "start"))
+                    .isEqualTo(new SwooleTaskEndpoint.HandlerControl("handlers.report", "start", true, List.of()));
+                assertThat(pool.isReservedRunning("handlers.report")).isTrue();
+                assertThat(context.getBean(TaskOperations.class).<String>call("report", "monday")
+                    .get(SwooleTaskTestSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("monday");
+                assertThat(invoke(handlers, "handlers", "handlers.report", "STOP"))
+                    .isEqualTo(new SwooleTaskEndpoint.HandlerControl("handlers.report", "stop", false, List.of()));
+                assertThat(pool.isReservedRunning("handlers.report")).isFalse();
+
+                assertThatThrownBy(() -> invoke(handlers, "handlers", "mail", "stop"))
+                    .isInstanceOf(InvalidEndpointRequestException.class)
+                    .hasMessageContaining("Task handler 'mail' runs on the shared workers");
+                assertThatThrownBy(() -> invoke(handlers, "handlers", "nobody", "start"))
+                    .isInstanceOf(InvalidEndpointRequestException.class)
+                    .hasMessage("No task handler has the id 'nobody' (the ids: [handlers.fromPhp, handlers.report,"
+                            + " mail])");
+                assertThatThrownBy(() -> invoke(handlers, "handlers", "handlers.report", "restart"))
+                    .isInstanceOf(InvalidEndpointRequestException.class)
+                    .hasMessage("Unknown action 'restart': use start or stop");
+                assertThatThrownBy(() -> invoke(handlers, "workers", "handlers.report", "start"))
+                    .isInstanceOf(InvalidEndpointRequestException.class)
+                    .hasMessageContaining("use handlers/{id}/start or handlers/{id}/stop");
+                assertThat(pool.isReservedRunning("handlers.report")).isFalse();
+            });
+    }
+
+    private static Object invoke(WebOperation operation, String target, String id, String action) {
+        return operation.invoke(new InvocationContext(SecurityContext.NONE, Map.of("target", target, "id", id,
+                "action", action)));
     }
 
     private static ExposableWebEndpoint discover(AssertableApplicationContext context) {

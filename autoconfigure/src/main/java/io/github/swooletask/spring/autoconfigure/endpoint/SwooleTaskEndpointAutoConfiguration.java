@@ -14,6 +14,7 @@ import io.github.swooletask.spring.DeadLetterReplayer;
 import io.github.swooletask.spring.DeadLetterStore;
 import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
+import io.github.swooletask.spring.autoconfigure.SwooleTaskProperties;
 import io.github.swooletask.spring.endpoint.SwooleTaskEndpoint;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.transport.TaskTransport;
@@ -40,9 +41,10 @@ public final class SwooleTaskEndpointAutoConfiguration {
     SwooleTaskEndpoint swooleTaskEndpoint(TaskTransport transport, TaskWorkerPool pool, TaskDispatcher dispatcher,
             ObjectProvider<RemoteReplies> remoteReplies, ObjectProvider<ConsumerProblems> problems,
             ObjectProvider<SpillFiles> spillFiles, ObjectProvider<TaskHandlerRegistry> handlers,
-            ObjectProvider<TaskRecoverer> recoverer) {
+            ObjectProvider<TaskRecoverer> recoverer, ObjectProvider<SwooleTaskProperties> properties) {
         SwooleTaskEndpoint endpoint = new SwooleTaskEndpoint(transport, pool, dispatcher, spillFiles.getIfAvailable());
         endpoint.setHandlers(handlers.getIfAvailable());
+        properties.ifAvailable((configured) -> endpoint.setHandlerStopTimeout(configured.getShutdownTimeout()));
         if (recoverer.getIfAvailable() instanceof DeadLetterStore store) {
             endpoint.setDeadLetters(new DeadLetterReplayer(store, dispatcher));
         }
