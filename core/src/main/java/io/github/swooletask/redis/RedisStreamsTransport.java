@@ -178,8 +178,8 @@ public final class RedisStreamsTransport implements TaskTransport {
 
     /** An exception that names the server and what could not be done. */
     RedisTransportException failure(String what, RuntimeException cause) {
-        return new RedisTransportException("cannot " + what + " on Redis at " + this.server + ": "
-                + cause.getMessage(), cause);
+        String where = what.startsWith("connect") ? " to Redis at " : " on Redis at ";
+        return new RedisTransportException("cannot " + what + where + this.server + ": " + cause.getMessage(), cause);
     }
 
     @Override

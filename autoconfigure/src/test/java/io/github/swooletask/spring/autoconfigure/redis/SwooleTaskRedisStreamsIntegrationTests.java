@@ -1,9 +1,13 @@
 package io.github.swooletask.spring.autoconfigure.redis;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +30,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.UrlResource;
+import org.springframework.core.io.support.PropertiesLoaderUtils;
 
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.redis.RedisStreamsTransport;
@@ -270,6 +278,31 @@ class SwooleTaskRedisStreamsIntegrationTests {
         runner("none").withClassLoader(new FilteredClassLoader("io.lettuce", "org.springframework.boot.data.redis"))
             .run((context) -> assertThat(context).getFailure().rootCause()
                 .hasMessageContaining("spring-boot-starter-data-redis"));
+    }
+
+    @Test
+    void aRedisThatCannotBeReachedAtStartupIsExplainedNamingTheProperties() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        runner("unreachable").withPropertyValues("spring.data.redis.port=" + closed).run((context) -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = new RedisTransportFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).startsWith("The Redis Streams transport could not start: cannot"
+                    + " connect to Redis at " + redis.host() + ":" + closed + ": ").endsWith("(Connection refused)");
+            assertThat(analysis.getAction()).contains("spring.data.redis.host", "spring.data.redis.sentinel.master",
+                    "swoole.task.transport=local");
+        });
+        List<String> analyzers = new ArrayList<>();
+        for (URL factories : Collections.list(getClass().getClassLoader().getResources(
+                "META-INF/spring.factories"))) {
+            String names = PropertiesLoaderUtils.loadProperties(new UrlResource(factories))
+                .getProperty(FailureAnalyzer.class.getName(), "");
+            analyzers.addAll(List.of(names.split(",")));
+        }
+        assertThat(analyzers).as("Boot finds the analyzer").contains(RedisTransportFailureAnalyzer.class.getName());
     }
 
     @Test
