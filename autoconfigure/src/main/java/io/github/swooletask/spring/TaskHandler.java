@@ -65,4 +65,14 @@ public @interface TaskHandler {
      * {@code "false"}, or a placeholder for one. Empty to follow {@code swoole.task.auto-startup} (true unless set).
      */
     String autoStartup() default "";
+
+    /**
+     * The most tasks this handler gets at once (a "batch handler"): a whole number of 1 or more, for example
+     * {@code "100"} or a placeholder. Over 1, the payload parameter is a {@code List} of the payload type and a
+     * context parameter a {@code List<TaskContext>}, in the same order; the handler returns nothing or a
+     * {@code List} with one result per task. Its reserved workers ({@link #concurrency()}, 1 unless given) run
+     * the tasks that wait for them together, never waiting for more: one task while they come slowly, up to this
+     * many while they come faster than the handler runs. Empty (or {@code "1"}) for one task at a time.
+     */
+    String batchSize() default "";
 }

@@ -61,7 +61,7 @@ final class ReservedWorkerThreads {
         this.replies = replies;
         this.statistics = statistics;
         this.threadFactory = threadFactory;
-        this.backlog = new ArrayBlockingQueue<>(settings.threads() * ReservedWorkers.BACKLOG_PER_THREAD);
+        this.backlog = new ArrayBlockingQueue<>(settings.backlogCapacity());
     }
 
     ReservedWorkers settings() {
@@ -143,6 +143,10 @@ final class ReservedWorkerThreads {
                 continue;
             }
             this.busy.incrementAndGet();
+            if (this.settings.batchSize() > 1) {
+                runBatch(runner, next);
+                continue;
+            }
             try {
                 runner.run(next.task());
             }
@@ -154,6 +158,33 @@ final class ReservedWorkerThreads {
             finally {
                 this.busy.decrementAndGet();
                 next.completion().release();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code first} with the tasks that wait behind it, up to the batch size: never waits for more, so a
+     * batch is one task while they come slowly and grows while they come faster than the handler runs.
+     */
+    private void runBatch(TaskRunner runner, HandedOver first) {
+        List<HandedOver> batch = new ArrayList<>(Math.min(this.settings.batchSize(), this.backlog.size() + 1));
+        batch.add(first);
+        this.backlog.drainTo(batch, this.settings.batchSize() - 1);
+        List<DecodedTask> tasks = new ArrayList<>(batch.size());
+        for (HandedOver handedOver : batch) {
+            tasks.add(handedOver.task());
+        }
+        try {
+            runner.runBatch(tasks);
+        }
+        catch (Error error) {
+            logger.error("Reserved worker of '{}' caught an Error from a batch of {} tasks (first {})",
+                    this.settings.id(), tasks.size(), first.task().taskId(), error);
+        }
+        finally {
+            this.busy.decrementAndGet();
+            for (HandedOver handedOver : batch) {
+                handedOver.completion().release();
             }
         }
     }
@@ -173,7 +204,7 @@ final class ReservedWorkerThreads {
         List<Integer> cutShort = new ArrayList<>();
         for (int i = 0; i < this.threads.size(); i++) {
             if (this.threads.get(i).isAlive()) {
-                cutShort.add(this.runners.get(i).currentTaskId());
+                cutShort.addAll(this.runners.get(i).currentTaskIds());
                 this.threads.get(i).interrupt();
             }
         }

@@ -1,5 +1,8 @@
 package io.github.swooletask.worker;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +33,9 @@ final class TaskRunner {
 
     private volatile int currentTaskId;
 
+    /** The ids of the batch this runner runs now, empty between batches. */
+    private volatile List<Integer> currentBatch = List.of();
+
     /** Failed tasks logged with their stack trace per second, across the pool; the rest are counted. */
     static final int FAILURES_PER_SECOND = 10;
 
@@ -50,6 +56,12 @@ final class TaskRunner {
 
     int currentTaskId() {
         return this.currentTaskId;
+    }
+
+    /** The ids of the tasks this runner runs now: its batch, or its one task. */
+    List<Integer> currentTaskIds() {
+        List<Integer> batch = this.currentBatch;
+        return batch.isEmpty() ? List.of(this.currentTaskId) : batch;
     }
 
     /**
@@ -100,6 +112,88 @@ final class TaskRunner {
             this.replies.completed(task, result);
         }
         return true;
+    }
+
+    /**
+     * Runs the tasks as one batch ({@link TaskProcessor#processBatch}), each admitted, counted and answered as
+     * {@link #run} does one; a processor that throws fails them all. An {@link Error} other than an
+     * {@link AssertionError} is thrown on once every task is answered.
+     */
+    void runBatch(List<DecodedTask> tasks) {
+        List<DecodedTask> admitted = new ArrayList<>(tasks.size());
+        List<Integer> ids = new ArrayList<>(tasks.size());
+        for (DecodedTask task : tasks) {
+            int flags = task.flags();
+            if ((flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0) {
+                try {
+                    this.replies.admit(task);
+                }
+                catch (FrameRejectedException ex) {
+                    reject(ex);
+                    continue;
+                }
+            }
+            else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
+                this.pool.noticeSwooleServerTask(task);
+            }
+            admitted.add(task);
+            ids.add(task.taskId());
+        }
+        if (admitted.isEmpty()) {
+            return;
+        }
+        this.currentTaskId = ids.get(0);
+        this.currentBatch = List.copyOf(ids);
+        try {
+            List<BatchOutcome> outcomes;
+            try {
+                outcomes = this.processor.processBatch(admitted);
+                if (outcomes.size() != admitted.size()) {
+                    throw new IllegalStateException("the processor gave " + outcomes.size() + " outcomes for a batch"
+                            + " of " + admitted.size() + " tasks");
+                }
+            }
+            catch (Throwable ex) {
+                for (DecodedTask task : admitted) {
+                    answer(task, BatchOutcome.failed(ex));
+                }
+                if (ex instanceof Error error && !(ex instanceof AssertionError)) {
+                    throw error;
+                }
+                return;
+            }
+            for (int i = 0; i < admitted.size(); i++) {
+                answer(admitted.get(i), outcomes.get(i));
+            }
+        }
+        finally {
+            this.currentBatch = List.of();
+        }
+    }
+
+    /** Counts one task of a batch and sends its reply, as {@link #run} does for a task of its own. */
+    private void answer(DecodedTask task, BatchOutcome outcome) {
+        boolean wantsReply = (task.flags() & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
+        Throwable failure = outcome.failure();
+        if (failure == null) {
+            this.statistics.processed();
+            if (wantsReply) {
+                this.replies.completed(task, outcome.result());
+            }
+        }
+        else if (failure instanceof FrameRejectedException rejected) {
+            reject(rejected);
+            if (wantsReply) {
+                this.replies.failed(task, new IllegalArgumentException(rejected.getMessage()));
+            }
+        }
+        else {
+            this.statistics.failed();
+            logFailure(task, failure);
+            if (wantsReply) {
+                this.replies.failed(task, failure);
+            }
+        }
     }
 
     private void logFailure(DecodedTask task, Throwable ex) {

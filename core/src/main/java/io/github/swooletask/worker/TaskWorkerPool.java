@@ -220,6 +220,14 @@ public final class TaskWorkerPool {
         return reservedNamed(id).stop(timeout);
     }
 
+    /**
+     * Tasks handed to the reserved workers of handler {@code id} and not yet begun.
+     * @throws IllegalArgumentException when no reserved workers have that id
+     */
+    public int reservedBacklog(String id) {
+        return reservedNamed(id).backlogSize();
+    }
+
     /** Whether the reserved workers of handler {@code id} run. */
     public boolean isReservedRunning(String id) {
         return reservedNamed(id).isRunning();

@@ -3,10 +3,12 @@ package io.github.swooletask.worker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,6 +24,7 @@ import io.github.swooletask.memory.InMemoryTransport;
 import io.github.swooletask.support.RawFrames;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameEncoder;
+import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.OutgoingTask;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.SpillFiles;
@@ -193,6 +196,51 @@ class TaskWorkerPoolTest {
     }
 
     @Test
+    void reservedWorkersWithABatchSizeRunWhatWaitsAsOneBatchAndAnswerEachTaskOfIt() {
+        List<Integer> batches = new CopyOnWriteArrayList<>();
+        TaskProcessor processor = new TaskProcessor() {
+
+            @Override
+            public Object process(DecodedTask task) {
+                TaskWorkerPoolTest.this.handled.add(text(task));
+                return null;
+            }
+
+            @Override
+            public List<BatchOutcome> processBatch(List<DecodedTask> tasks) {
+                batches.add(tasks.size());
+                List<BatchOutcome> outcomes = new ArrayList<>();
+                for (DecodedTask task : tasks) {
+                    String payload = text(task);
+                    TaskWorkerPoolTest.this.handled.add(payload);
+                    outcomes.add(payload.endsWith("bad") ? BatchOutcome.failed(new FrameRejectedException(
+                            RejectReason.BAD_PAYLOAD, "task " + task.taskId() + ": bad"))
+                            : payload.endsWith("fail") ? BatchOutcome.failed(new IllegalStateException("fails"))
+                                    : BatchOutcome.succeeded(payload.length()));
+                }
+                return outcomes;
+            }
+        };
+        start(processor, 1, new SlowRouting(new ReservedWorkers("slow", 1, false, 50)));
+        for (int i = 0; i < 28; i++) {
+            dispatch("slow-" + i);
+        }
+        dispatch("slow-bad");
+        dispatch("slow-fail");
+        // not started: the 30 tasks wait for the reserved thread, within its backlog of a batch's worth
+        await().until(() -> this.pool.reservedBacklog("slow") == 30);
+        this.pool.startReserved("slow");
+        await().until(() -> this.handled.size() == 30);
+        assertThat(batches).as("what waited, as one batch").containsExactly(30);
+        await().until(() -> this.pool.statistics().processedCount() == 28);
+        assertThat(this.pool.statistics().failedCount()).isEqualTo(1);
+        assertThat(this.pool.statistics().rejectedCount(RejectReason.BAD_PAYLOAD)).isEqualTo(1);
+        dispatch("slow-alone");
+        await().until(() -> this.handled.contains("slow-alone"));
+        assertThat(batches).as("one task when nothing waits: no lingering for more").containsExactly(30, 1);
+    }
+
+    @Test
     void anEmptyBatchIsRejectedAndCounted() {
         start(recording());
         this.transport.post(0, RawFrames.frame(5, TaskFrame.TYPE_TASK, TaskFlags.BATCH, new byte[0]));
@@ -217,7 +265,11 @@ class TaskWorkerPoolTest {
         private final ReservedWorkers slow;
 
         SlowRouting(int threads, boolean autoStartup) {
-            this.slow = new ReservedWorkers("slow", threads, autoStartup);
+            this(new ReservedWorkers("slow", threads, autoStartup));
+        }
+
+        SlowRouting(ReservedWorkers slow) {
+            this.slow = slow;
         }
 
         @Override

@@ -45,10 +45,15 @@ public class ThumbnailTasks {
         return new Thumbnail(request.image(), request.width(), path, context.workerId());
     }
 
-    /** The next step for a thumbnail nobody waited for (here: noted; a real service might index or announce it). */
-    @TaskHandler("thumbnail.made")
-    public void made(Thumbnail thumbnail, TaskContext context) {
-        remember("made " + thumbnail.path() + " (task " + context.taskId() + ")");
+    /**
+     * The next step for the thumbnails nobody waited for, taken together: up to 100 that wait for this handler's
+     * worker at once (here: noted; a real service might index them in one request).
+     */
+    @TaskHandler(name = "thumbnail.made", batchSize = "100")
+    public void made(List<Thumbnail> thumbnails, List<TaskContext> contexts) {
+        for (int i = 0; i < thumbnails.size(); i++) {
+            remember("made " + thumbnails.get(i).path() + " (task " + contexts.get(i).taskId() + ")");
+        }
     }
 
     /**

@@ -157,7 +157,8 @@ public class SwooleTaskEndpoint {
         return registry.handlers().stream().map((handler) -> new Handler(handler.id(),
                 handler.route().isEmpty() ? null : handler.route(), handler.displayName(), handler.concurrency(),
                 reserved.contains(handler.id()) ? this.pool.isReservedRunning(handler.id()) : null,
-                (handler.retryPolicy() != null) ? "@Retryable" : "swoole.task.retry", handler.sendTo()))
+                (handler.retryPolicy() != null) ? "@Retryable" : "swoole.task.retry", handler.sendTo(),
+                (handler.batchSize() > 1) ? handler.batchSize() : null))
             .sorted(Comparator.comparing(Handler::id))
             .toList();
     }
@@ -378,9 +379,10 @@ public class SwooleTaskEndpoint {
      * @param retry whose retry it has: {@code @Retryable} for one of its own (the annotation's, or its endpoint's
      *     {@code retryPolicy}), else {@code swoole.task.retry} (the application's)
      * @param sendTo the task name its results go on as ({@code @SendTo}), null when they go nowhere
+     * @param batchSize the most tasks it gets at once, null for one at a time
      */
     public record Handler(String id, @Nullable String name, String method, int concurrency,
-            @Nullable Boolean reservedRunning, String retry, @Nullable String sendTo) {
+            @Nullable Boolean reservedRunning, String retry, @Nullable String sendTo, @Nullable Integer batchSize) {
     }
 
     /**

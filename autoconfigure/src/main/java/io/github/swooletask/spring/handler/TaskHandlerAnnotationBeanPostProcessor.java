@@ -174,7 +174,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
             sendTo = HandlerSendTo.find(this.attributes, endpoint.method(), AopUtils.getTargetClass(endpoint.bean()));
         }
         TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, endpoint.workers(),
-                endpoint.startsWithApp(this.defaultAutoStartup), sendTo);
+                endpoint.startsWithApp(this.defaultAutoStartup), sendTo, 1);
         if (functionPayload != null) {
             return new TaskHandlerMethod(endpoint.bean(), endpoint.method(),
                     FunctionHandler.payloadParameter(functionPayload), id, attributes, converter, validator,

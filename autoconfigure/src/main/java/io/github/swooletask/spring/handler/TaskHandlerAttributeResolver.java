@@ -10,6 +10,7 @@ import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.core.annotation.MergedAnnotation;
 
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.worker.ReservedWorkers;
 
 /**
  * Turns the merged {@link TaskHandler} annotation of a method into its {@link TaskHandlerAttributes}: resolves
@@ -49,8 +50,12 @@ final class TaskHandlerAttributeResolver {
                 method, annotation.getString("concurrency"));
         boolean autoStartup = autoStartup(resolveValue(annotation.getString("autoStartup"), method, "autoStartup"),
                 method, annotation.getString("autoStartup"));
-        return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, concurrency, autoStartup,
-                HandlerSendTo.find(this, method, targetClass));
+        int batchSize = batchSize(resolveValue(annotation.getString("batchSize"), method, "batchSize"), method,
+                annotation.getString("batchSize"));
+        // a batch is what waits for the handler's own workers: one at least
+        int workers = (batchSize > 1 && concurrency == 0) ? 1 : concurrency;
+        return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, workers, autoStartup,
+                HandlerSendTo.find(this, method, targetClass), batchSize);
     }
 
     /**
@@ -98,6 +103,25 @@ final class TaskHandlerAttributeResolver {
         throw new IllegalStateException("@TaskHandler method " + method.toGenericString() + " has concurrency '"
                 + text + "'" + from(written, text) + ": give the number of workers reserved for it (1 or more), or"
                 + " leave it empty (or 0) for the shared workers of swoole.task.worker-num");
+    }
+
+    private static int batchSize(@Nullable Object value, Method method, String written) {
+        String text = text(value);
+        if (text.isEmpty()) {
+            return 1;
+        }
+        try {
+            int size = Integer.parseInt(text);
+            if (size >= 1 && size <= ReservedWorkers.MAX_BATCH_SIZE) {
+                return size;
+            }
+        }
+        catch (NumberFormatException ex) {
+            // reported below, with what was written
+        }
+        throw new IllegalStateException("@TaskHandler method " + method.toGenericString() + " has batchSize '" + text
+                + "'" + from(written, text) + ": give the most tasks it takes at once, 1 to "
+                + ReservedWorkers.MAX_BATCH_SIZE + ", or leave it empty for one at a time");
     }
 
     private boolean autoStartup(@Nullable Object value, Method method, String written) {

@@ -12,11 +12,13 @@ import io.github.swooletask.spring.TaskHandler;
  * @param concurrency the workers reserved for it, 0 for the shared workers
  * @param autoStartup whether its workers start with the application
  * @param sendTo the task name its results go on as ({@code @SendTo}), or null
+ * @param batchSize the most tasks it gets at once, 1 for one at a time
  */
-record TaskHandlerAttributes(String id, String route, int concurrency, boolean autoStartup, @Nullable String sendTo) {
+record TaskHandlerAttributes(String id, String route, int concurrency, boolean autoStartup, @Nullable String sendTo,
+        int batchSize) {
 
     /** A handler of the shared workers that starts with the application and sends its results nowhere. */
     static TaskHandlerAttributes shared(String id, String route) {
-        return new TaskHandlerAttributes(id, route, 0, true, null);
+        return new TaskHandlerAttributes(id, route, 0, true, null, 1);
     }
 }

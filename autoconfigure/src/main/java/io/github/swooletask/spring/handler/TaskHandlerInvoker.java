@@ -1,6 +1,8 @@
 package io.github.swooletask.spring.handler;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -24,6 +26,7 @@ import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
+import io.github.swooletask.worker.BatchOutcome;
 import io.github.swooletask.worker.TaskProcessor;
 
 /**
@@ -33,7 +36,8 @@ import io.github.swooletask.worker.TaskProcessor;
  * task that failed every attempt to the {@link TaskRecoverer}. A payload that cannot be converted is rejected at once,
  * without retry. The wait between runs is a {@link RetryWait}, which {@link #shutdown()} cuts short.
  * {@link TaskExecutionListener}s hear of every handler run, each attempt apart (the waits between them not included);
- * with {@link TaskObservations} every run is observed. The result of a handler with a {@code @SendTo} goes on as a
+ * with {@link TaskObservations} every run is observed. A batch handler's tasks run together
+ * ({@link #processBatch}). The result of a handler with a {@code @SendTo} goes on as a
  * new task, through the {@link TaskResultSender}, when no caller waits for it. Runs on the worker threads;
  * thread-safe.
  */
@@ -151,21 +155,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 // errors of the handler's own code (not of the JVM) fail the task like exceptions: the worker lives on
                 notifyListeners(handler, task, null, start, ex);
                 if (!this.retryWait.isShutDown()) {
-                    if (retries == null) {
-                        RetryPolicy own = handler.retryPolicy();
-                        retries = RetrySchedule.start((own != null) ? own : this.retryPolicy);
-                    }
-                    long delay = retries.nextDelayMillis(ex);
-                    if (delay != RetrySchedule.STOP) {
-                        long left = this.retryLog.permit();
-                        if (left >= 0) {
-                            logger.warn("@TaskHandler {} failed on task {} (attempt {}), retrying in {} ms: {}{}",
-                                    handler.displayName(), task.taskId(), attempt, delay, LogSafe.escape(ex.toString()),
-                                    (left > 0) ? " (" + left + " earlier retries were not logged each)" : "");
-                        }
-                        if (this.retryWait.await(delay)) {
-                            continue;
-                        }
+                    retries = (retries != null) ? retries : RetrySchedule.start(policyOf(handler));
+                    if (waitForRetry(retries, ex, handler, "task " + task.taskId(), attempt)) {
+                        continue;
                     }
                 }
                 throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
@@ -174,6 +166,144 @@ public class TaskHandlerInvoker implements TaskProcessor {
             notifyListeners(handler, task, result, start, null);
             return result;
         }
+    }
+
+    /**
+     * Runs a batch handler's tasks together: each payload read as an element of its list (one that cannot be read is
+     * rejected alone), the method called once with the rest, and again after a failure as its retry policy says;
+     * once it gives up, each task goes to the recoverer. Each result goes on as {@link #sendOn} says, a send that
+     * fails failing its task alone. Listeners hear of every task of every run, each timed at its share of the run;
+     * one observation covers a run, continuing the trace of its first task. Tasks of other handlers run one by one.
+     */
+    @Override
+    public List<BatchOutcome> processBatch(List<DecodedTask> tasks) {
+        TaskHandlerMethod handler = tasks.isEmpty() ? null : this.registry.find(tasks.get(0).route());
+        if (handler == null || handler.batchSize() <= 1) {
+            return TaskProcessor.super.processBatch(tasks);
+        }
+        BatchOutcome[] outcomes = new BatchOutcome[tasks.size()];
+        List<Integer> running = new ArrayList<>(tasks.size());
+        List<@Nullable Object> payloads = new ArrayList<>(tasks.size());
+        List<TaskContext> contexts = new ArrayList<>(handler.wantsContext() ? tasks.size() : 0);
+        for (int i = 0; i < tasks.size(); i++) {
+            DecodedTask task = tasks.get(i);
+            try {
+                payloads.add(handler.batchPayload(task));
+            }
+            catch (FrameRejectedException ex) {
+                outcomes[i] = BatchOutcome.failed(ex);
+                continue;
+            }
+            catch (RuntimeException ex) {
+                // a converter or validator that breaks: this task fails, the others run
+                outcomes[i] = BatchOutcome.failed(new TaskExecutionException(handler.displayName(), task.taskId(),
+                        recover(task, handler, ex, 1), ex));
+                continue;
+            }
+            running.add(i);
+            if (handler.wantsContext()) {
+                contexts.add(new TaskContext(task.taskId(), task.workerId(), task.flags(), task.route(), source(task),
+                        task.delivery(), task.format()));
+            }
+        }
+        if (!running.isEmpty()) {
+            runBatch(tasks, handler, running, payloads, contexts, outcomes);
+        }
+        return Arrays.asList(outcomes);
+    }
+
+    private void runBatch(List<DecodedTask> tasks, TaskHandlerMethod handler, List<Integer> running,
+            List<@Nullable Object> payloads, List<TaskContext> contexts, BatchOutcome[] outcomes) {
+        DecodedTask first = tasks.get(running.get(0));
+        RetrySchedule retries = null;
+        long attempt = 0;
+        while (true) {
+            attempt++;
+            long start = System.nanoTime();
+            List<@Nullable Object> results;
+            try {
+                TaskObservations observations = this.observations;
+                results = (observations != null) ? observedBatch(observations, first, handler, attempt, payloads,
+                        contexts) : handler.invokeBatch(payloads, contexts);
+            }
+            catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
+                long share = (System.nanoTime() - start) / running.size();
+                for (int index : running) {
+                    tellListeners(handler, tasks.get(index), null, share, ex);
+                }
+                if (!this.retryWait.isShutDown()) {
+                    retries = (retries != null) ? retries : RetrySchedule.start(policyOf(handler));
+                    try {
+                        if (waitForRetry(retries, ex, handler, "a batch of " + running.size() + " tasks (first "
+                                + first.taskId() + ")", attempt)) {
+                            continue;
+                        }
+                    }
+                    catch (InterruptedException interrupted) {
+                        // a stop: no more runs, the tasks go to the recoverer
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                for (int index : running) {
+                    DecodedTask task = tasks.get(index);
+                    outcomes[index] = BatchOutcome.failed(new TaskExecutionException(handler.displayName(),
+                            task.taskId(), recover(task, handler, ex, attempt), ex));
+                }
+                return;
+            }
+            long share = (System.nanoTime() - start) / running.size();
+            for (int j = 0; j < running.size(); j++) {
+                int index = running.get(j);
+                DecodedTask task = tasks.get(index);
+                Object result = results.get(j);
+                try {
+                    sendOn(task, handler, result);
+                    outcomes[index] = BatchOutcome.succeeded(result);
+                }
+                catch (RuntimeException ex) {
+                    outcomes[index] = BatchOutcome.failed(new TaskExecutionException(handler.displayName(),
+                            task.taskId(), recover(task, handler, ex, attempt), ex));
+                }
+                tellListeners(handler, task, result, share, null);
+            }
+            return;
+        }
+    }
+
+    /** The handler's own retry, else the application's. */
+    private RetryPolicy policyOf(TaskHandlerMethod handler) {
+        RetryPolicy own = handler.retryPolicy();
+        return (own != null) ? own : this.retryPolicy;
+    }
+
+    /**
+     * After a failed run: asks the schedule for the delay before the next, logs the retry (at most 10 a second)
+     * and waits.
+     * @param what what failed, for the log: {@code task 7}, or a batch
+     * @return whether to run again: false once the policy gave up or a shutdown cut the wait short
+     */
+    private boolean waitForRetry(RetrySchedule retries, Throwable failure, TaskHandlerMethod handler, String what,
+            long attempt) throws InterruptedException {
+        long delay = retries.nextDelayMillis(failure);
+        if (delay == RetrySchedule.STOP) {
+            return false;
+        }
+        long left = this.retryLog.permit();
+        if (left >= 0) {
+            logger.warn("@TaskHandler {} failed on {} (attempt {}), retrying in {} ms: {}{}", handler.displayName(),
+                    what, attempt, delay, LogSafe.escape(failure.toString()),
+                    (left > 0) ? " (" + left + " earlier retries were not logged each)" : "");
+        }
+        return this.retryWait.await(delay);
+    }
+
+    private List<@Nullable Object> observedBatch(TaskObservations observations, DecodedTask first,
+            TaskHandlerMethod handler, long attempt, List<@Nullable Object> payloads, List<TaskContext> contexts)
+            throws Exception {
+        @SuppressWarnings("unchecked")
+        List<@Nullable Object> results = (List<@Nullable Object>) observations.observeRun(first, handler, attempt,
+                () -> handler.invokeBatch(payloads, contexts));
+        return results;
     }
 
     /** One run of the handler, observed when observations are on. */
@@ -230,7 +360,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
         if (this.listeners.length == 0) {
             return;
         }
-        long nanos = System.nanoTime() - start;
+        tellListeners(handler, task, result, System.nanoTime() - start, failure);
+    }
+
+    private void tellListeners(TaskHandlerMethod handler, DecodedTask task, @Nullable Object result, long nanos,
+            @Nullable Throwable failure) {
         for (TaskExecutionListener listener : this.listeners) {
             try {
                 listener.executed(handler, task, result, nanos, failure);

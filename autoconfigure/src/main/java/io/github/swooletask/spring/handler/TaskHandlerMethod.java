@@ -2,6 +2,9 @@ package io.github.swooletask.spring.handler;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -100,8 +103,13 @@ public final class TaskHandlerMethod {
         this.completesLater = stage || this.reactiveResult != null;
         int payload = -1;
         int context = -1;
+        boolean batch = attributes.batchSize() > 1;
+        if (batch) {
+            checkBatchSignature(method);
+        }
         for (int i = 0; i < this.parameterCount; i++) {
-            if (method.getParameterTypes()[i] == TaskContext.class) {
+            if (batch ? BatchElementParameter.of(new MethodParameter(method, i)).isOf(TaskContext.class)
+                    : method.getParameterTypes()[i] == TaskContext.class) {
                 if (context >= 0) {
                     throw invalid("declares more than one TaskContext parameter");
                 }
@@ -118,8 +126,10 @@ public final class TaskHandlerMethod {
         this.payloadIndex = payload;
         this.contextIndex = context;
         if (payload >= 0) {
-            MethodParameter parameter = (payloadParameter != null) ? payloadParameter
+            MethodParameter declared = (payloadParameter != null) ? payloadParameter
                     : new AnnotatedMethod(method).getMethodParameters()[payload];
+            // a batch handler's converter and validator see each task's payload: an element of its list
+            MethodParameter parameter = batch ? BatchElementParameter.of(declared) : declared;
             this.payloadReader = PayloadValidation.validating(converter.readerFor(parameter), parameter, validator);
         }
         else {
@@ -155,6 +165,24 @@ public final class TaskHandlerMethod {
                     + " io.projectreactor:reactor-core, or return a CompletableFuture");
         }
         return adapter;
+    }
+
+    /**
+     * A batch handler takes {@code List}s (its payloads, and optionally their {@code List<TaskContext>}) and returns
+     * nothing or a {@code List}: one result per task, in the tasks' order.
+     */
+    private void checkBatchSignature(Method method) {
+        for (Class<?> type : method.getParameterTypes()) {
+            if (type != List.class) {
+                throw invalid("has a batchSize, so it takes a List of payloads and an optional List<TaskContext>,"
+                        + " not a " + type.getSimpleName());
+            }
+        }
+        Class<?> result = method.getReturnType();
+        if (result != void.class && result != List.class) {
+            throw invalid("has a batchSize, so it returns nothing or a List with one result per task, not a "
+                    + result.getSimpleName());
+        }
     }
 
     private static String displayName(Method method) {
@@ -214,6 +242,14 @@ public final class TaskHandlerMethod {
         return this.attributes.sendTo();
     }
 
+    /**
+     * The most tasks it gets at once ({@code @TaskHandler(batchSize)}), 1 for one at a time; over 1 it runs on its
+     * reserved workers with {@link #invokeBatch}.
+     */
+    public int batchSize() {
+        return this.attributes.batchSize();
+    }
+
     /** {@code SimpleClassName.method}, the {@code handler} tag of the execution timer. */
     public String displayName() {
         return this.displayName;
@@ -239,6 +275,41 @@ public final class TaskHandlerMethod {
             args[this.contextIndex] = context;
         }
         return args;
+    }
+
+    /**
+     * A batch handler's payload for one task: read (and validated) as an element of its list.
+     * @throws FrameRejectedException when the payload cannot be read, or is not valid
+     */
+    @Nullable Object batchPayload(DecodedTask task) throws FrameRejectedException {
+        TaskPayloadConverter.PayloadReader reader = this.payloadReader;
+        return (reader != null) ? reader.read(task) : null;
+    }
+
+    /**
+     * Calls a batch handler with the payloads and contexts of its tasks, in their order.
+     * @return one result per task (nulls for a method that returns nothing)
+     * @throws IllegalStateException when the method returned another number of results
+     */
+    List<@Nullable Object> invokeBatch(List<@Nullable Object> payloads, List<TaskContext> contexts) throws Exception {
+        @Nullable Object[] args = new Object[this.parameterCount];
+        if (this.payloadIndex >= 0) {
+            args[this.payloadIndex] = Collections.unmodifiableList(payloads);
+        }
+        if (this.contextIndex >= 0) {
+            args[this.contextIndex] = Collections.unmodifiableList(contexts);
+        }
+        Object result = call(args);
+        if (result == null) {
+            return Collections.nCopies(payloads.size(), null);
+        }
+        List<?> results = (List<?>) result;
+        if (results.size() != payloads.size()) {
+            throw new IllegalStateException("@TaskHandler " + this.displayName + " returned " + results.size()
+                    + " results for a batch of " + payloads.size() + " tasks; a batch handler returns one per task,"
+                    + " in their order");
+        }
+        return new ArrayList<>(results);
     }
 
     /**

@@ -44,7 +44,8 @@ public final class TaskHandlerRouting implements TaskRouting {
         for (TaskHandlerMethod handler : this.registry.handlers()) {
             if (handler.concurrency() > 0) {
                 indexes.put(handler, workers.size());
-                workers.add(new ReservedWorkers(handler.id(), handler.concurrency(), handler.autoStartup()));
+                workers.add(new ReservedWorkers(handler.id(), handler.concurrency(), handler.autoStartup(),
+                        handler.batchSize()));
             }
             else if (!handler.autoStartup()) {
                 logger.warn("@TaskHandler {} has autoStartup false but no concurrency: it runs on the shared workers,"

@@ -330,20 +330,22 @@ class SwooleTaskEndpointIntegrationTests {
     }
 
     @Test
-    void listsTheHandlersWithTheirNamesWorkersRetryAndSendTo() {
+    void listsTheHandlersWithTheirNamesWorkersRetrySendToAndBatchSize() {
         SwooleTaskTestSupport.runner(this.root)
             .withBean("handlers", Handlers.class)
             .withPropertyValues(EXPOSE)
             .run((context) -> {
                 SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
                 assertThat(endpoint.describe().handlers()).containsExactly(
-                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, "swoole.task.retry", null),
+                        new Handler("digest", "digest", "Handlers.digest", 1, true, "swoole.task.retry", null, 20),
+                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, "swoole.task.retry", null,
+                                null),
                         new Handler("handlers.report", "report", "Handlers.report", 1, false, "swoole.task.retry",
-                                "report.done"),
-                        new Handler("mail", "mail", "Handlers.mail", 0, null, "@Retryable", null));
+                                "report.done", null),
+                        new Handler("mail", "mail", "Handlers.mail", 0, null, "@Retryable", null, null));
                 context.getBean(TaskWorkerPool.class).startReserved("handlers.report");
                 assertThat(endpoint.describe().handlers()).extracting(Handler::reservedRunning)
-                    .containsExactly(null, true, null);
+                    .containsExactly(true, null, true, null);
             });
     }
 
@@ -376,8 +378,8 @@ class SwooleTaskEndpointIntegrationTests {
                     .hasMessageContaining("Task handler 'mail' runs on the shared workers");
                 assertThatThrownBy(() -> invoke(handlers, "handlers", "nobody", "start"))
                     .isInstanceOf(InvalidEndpointRequestException.class)
-                    .hasMessage("No task handler has the id 'nobody' (the ids: [handlers.fromPhp, handlers.report,"
-                            + " mail])");
+                    .hasMessage("No task handler has the id 'nobody' (the ids: [digest, handlers.fromPhp,"
+                            + " handlers.report, mail])");
                 assertThatThrownBy(() -> invoke(handlers, "handlers", "handlers.report", "restart"))
                     .isInstanceOf(InvalidEndpointRequestException.class)
                     .hasMessage("Unknown action 'restart': use start or stop");
@@ -425,6 +427,10 @@ class SwooleTaskEndpointIntegrationTests {
         @TaskHandler(name = "mail", id = "mail")
         @Retryable(maxRetries = 5)
         public void mail(String to) {
+        }
+
+        @TaskHandler(name = "digest", id = "digest", batchSize = "20")
+        public void digest(List<String> lines) {
         }
 
         @TaskHandler(name = "report", concurrency = "1", autoStartup = "false")
