@@ -87,6 +87,25 @@ final class FrameCodec
         return $data . $payload;
     }
 
+    /**
+     * A task's payload and its payload flag: a string as is (no flag), any other value, or any value with
+     * $serialize, as serialize() with SERIALIZE.
+     *
+     * @return array{0: string, 1: int}
+     * @throws ClientException when the value cannot be serialized
+     */
+    public static function payload(mixed $data, bool $serialize = false): array
+    {
+        if (!$serialize && is_string($data)) {
+            return [$data, 0];
+        }
+        try {
+            return [serialize($data), Flags::SERIALIZE];
+        } catch (\Throwable $e) {
+            throw new ClientException('cannot serialize the task: ' . $e->getMessage(), 0, $e);
+        }
+    }
+
     /** A header for $len bytes of data. */
     public function header(int $taskId, int $len, int $flags, ?int $type = null, ?float $time = null): string
     {

@@ -154,16 +154,8 @@ final class RedisTaskClient
         if ($worker !== null && $worker < 0) {
             throw new ClientException(sprintf('bad worker %d', $worker));
         }
-        if (!$serialize && is_string($data)) {
-            $payload = $data;
-        } else {
-            try {
-                $payload = serialize($data);
-            } catch (\Throwable $e) {
-                throw new ClientException('cannot serialize the task: ' . $e->getMessage(), 0, $e);
-            }
-            $flags |= Flags::SERIALIZE;
-        }
+        [$payload, $payloadFlags] = FrameCodec::payload($data, $serialize);
+        $flags |= $payloadFlags;
         if ($name !== null) {
             $flags |= Flags::ROUTED;
         }

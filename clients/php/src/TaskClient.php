@@ -179,16 +179,8 @@ final class TaskClient
         if ($worker !== null && $worker < 0) {
             throw new ClientException(sprintf('bad worker %d', $worker));
         }
-        if (!$serialize && is_string($data)) {
-            $payload = $data;
-        } else {
-            try {
-                $payload = serialize($data);
-            } catch (\Throwable $e) {
-                throw new ClientException('cannot serialize the task: ' . $e->getMessage(), 0, $e);
-            }
-            $flags |= Flags::SERIALIZE;
-        }
+        [$payload, $payloadFlags] = FrameCodec::payload($data, $serialize);
+        $flags |= $payloadFlags;
         $taskId = $this->nextTaskId();
         $message = $this->codec->encode($taskId, $payload, $flags, $name, $replyKey,
             $replyKey === null ? null : $taskId);
