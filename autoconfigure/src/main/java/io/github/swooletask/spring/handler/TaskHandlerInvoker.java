@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -171,8 +172,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
     /**
      * Runs a batch handler's tasks together: each payload read as an element of its list (one that cannot be read is
      * rejected alone), the method called once with the rest, and again after a failure as its retry policy says;
-     * once it gives up, each task goes to the recoverer. Each result goes on as {@link #sendOn} says, a send that
-     * fails failing its task alone. Listeners hear of every task of every run, each timed at its share of the run;
+     * once it gives up, each task goes to the recoverer. Each result goes on as {@link #sendOn} says, within the run,
+     * a send that fails failing its task alone. Listeners hear of every task of every run, each timed at its share of the run;
      * one observation covers a run, continuing the trace of its first task. Tasks of other handlers run one by one.
      */
     @Override
@@ -221,10 +222,31 @@ public class TaskHandlerInvoker implements TaskProcessor {
             attempt++;
             long start = System.nanoTime();
             List<@Nullable Object> results;
+            @Nullable RuntimeException[] sendFailures = new RuntimeException[running.size()];
+            Callable<List<@Nullable Object>> run = () -> {
+                List<@Nullable Object> made = handler.invokeBatch(payloads, contexts);
+                // inside the run (and its observation), as for one task; a send that fails fails its task alone
+                for (int j = 0; j < made.size(); j++) {
+                    try {
+                        sendOn(tasks.get(running.get(j)), handler, made.get(j));
+                    }
+                    catch (RuntimeException ex) {
+                        sendFailures[j] = ex;
+                    }
+                }
+                return made;
+            };
             try {
                 TaskObservations observations = this.observations;
-                results = (observations != null) ? observedBatch(observations, first, handler, attempt, payloads,
-                        contexts) : handler.invokeBatch(payloads, contexts);
+                if (observations != null) {
+                    @SuppressWarnings("unchecked")
+                    List<@Nullable Object> observed = (List<@Nullable Object>) observations.observeRun(first, handler,
+                            attempt, run::call);
+                    results = observed;
+                }
+                else {
+                    results = run.call();
+                }
             }
             catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
                 long share = (System.nanoTime() - start) / running.size();
@@ -256,15 +278,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 int index = running.get(j);
                 DecodedTask task = tasks.get(index);
                 Object result = results.get(j);
-                try {
-                    sendOn(task, handler, result);
-                    outcomes[index] = BatchOutcome.succeeded(result);
-                }
-                catch (RuntimeException ex) {
-                    outcomes[index] = BatchOutcome.failed(new TaskExecutionException(handler.displayName(),
-                            task.taskId(), recover(task, handler, ex, attempt), ex));
-                }
-                tellListeners(handler, task, result, share, null);
+                RuntimeException sendFailure = sendFailures[j];
+                outcomes[index] = (sendFailure == null) ? BatchOutcome.succeeded(result)
+                        : BatchOutcome.failed(new TaskExecutionException(handler.displayName(), task.taskId(),
+                                recover(task, handler, sendFailure, attempt), sendFailure));
+                tellListeners(handler, task, result, share, sendFailure);
             }
             return;
         }
@@ -295,15 +313,6 @@ public class TaskHandlerInvoker implements TaskProcessor {
                     (left > 0) ? " (" + left + " earlier retries were not logged each)" : "");
         }
         return this.retryWait.await(delay);
-    }
-
-    private List<@Nullable Object> observedBatch(TaskObservations observations, DecodedTask first,
-            TaskHandlerMethod handler, long attempt, List<@Nullable Object> payloads, List<TaskContext> contexts)
-            throws Exception {
-        @SuppressWarnings("unchecked")
-        List<@Nullable Object> results = (List<@Nullable Object>) observations.observeRun(first, handler, attempt,
-                () -> handler.invokeBatch(payloads, contexts));
-        return results;
     }
 
     /** One run of the handler, observed when observations are on. */
