@@ -173,8 +173,16 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
         if (sendTo == null && functionPayload == null) {
             sendTo = HandlerSendTo.find(this.attributes, endpoint.method(), AopUtils.getTargetClass(endpoint.bean()));
         }
-        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, endpoint.workers(),
-                endpoint.startsWithApp(this.defaultAutoStartup), sendTo, 1);
+        int batch = endpoint.batchTasks();
+        if (batch > 1 && functionPayload != null) {
+            throw new IllegalStateException("The function handler '" + id + "' of a TaskHandlerConfigurer has a"
+                    + " batchSize, but a function takes one payload: declare a method endpoint whose method takes a"
+                    + " List (TaskHandlerEndpoint.method)");
+        }
+        // as for @TaskHandler(batchSize): a batch is what waits for the handler's own workers, one at least
+        int workers = (batch > 1 && endpoint.workers() == 0) ? 1 : endpoint.workers();
+        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, workers,
+                endpoint.startsWithApp(this.defaultAutoStartup), sendTo, batch);
         if (functionPayload != null) {
             return new TaskHandlerMethod(endpoint.bean(), endpoint.method(),
                     FunctionHandler.payloadParameter(functionPayload), id, attributes, converter, validator,

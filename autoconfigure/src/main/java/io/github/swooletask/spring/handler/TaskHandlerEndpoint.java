@@ -10,6 +10,7 @@ import org.springframework.core.retry.RetryPolicy;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskHandlerConfigurer;
 import io.github.swooletask.wire.TaskName;
+import io.github.swooletask.worker.ReservedWorkers;
 
 /**
  * A task handler declared in code ({@link TaskHandlerConfigurer}) rather than with {@link TaskHandler @TaskHandler}:
@@ -18,7 +19,8 @@ import io.github.swooletask.wire.TaskName;
  * the annotation's attributes mean: {@link #name} the task name (empty for the default handler), {@link #id} (by
  * default the name, {@code default} for the default handler), {@link #concurrency} reserved workers,
  * {@link #autoStartup}; {@link #retryPolicy} replaces {@code swoole.task.retry.*} for this handler, and
- * {@link #sendTo} sends its results on as {@code @SendTo} does.
+ * {@link #sendTo} sends its results on as {@code @SendTo} does; {@link #batchSize} makes a method endpoint a batch
+ * handler.
  */
 public final class TaskHandlerEndpoint {
 
@@ -39,6 +41,8 @@ public final class TaskHandlerEndpoint {
     private @Nullable RetryPolicy retryPolicy;
 
     private @Nullable String sendTo;
+
+    private int batchSize = 1;
 
     private TaskHandlerEndpoint(Object bean, Method method, @Nullable Class<?> functionPayload) {
         this.bean = bean;
@@ -107,6 +111,21 @@ public final class TaskHandlerEndpoint {
         return this;
     }
 
+    /**
+     * The most tasks a method endpoint gets at once, as {@code @TaskHandler(batchSize)}: its method then takes a
+     * {@code List} of payloads (and optionally a {@code List<TaskContext>}) and returns nothing or one result per
+     * task; it runs on reserved workers (1 unless {@link #concurrency} says more). 1 (the default) for one at a time.
+     * @throws IllegalArgumentException for a size under 1 or over 10,000
+     */
+    public TaskHandlerEndpoint batchSize(int tasks) {
+        if (tasks < 1 || tasks > ReservedWorkers.MAX_BATCH_SIZE) {
+            throw new IllegalArgumentException("batchSize must be 1 to " + ReservedWorkers.MAX_BATCH_SIZE + ", was "
+                    + tasks);
+        }
+        this.batchSize = tasks;
+        return this;
+    }
+
     Object bean() {
         return this.bean;
     }
@@ -141,5 +160,9 @@ public final class TaskHandlerEndpoint {
 
     @Nullable String sendToName() {
         return this.sendTo;
+    }
+
+    int batchTasks() {
+        return this.batchSize;
     }
 }

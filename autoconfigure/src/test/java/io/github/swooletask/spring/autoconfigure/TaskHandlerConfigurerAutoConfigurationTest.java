@@ -3,7 +3,9 @@ package io.github.swooletask.spring.autoconfigure;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,7 @@ import io.github.swooletask.worker.TaskWorkerPool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Handlers declared in code by {@link TaskHandlerConfigurer} beans, in a context on an in-memory transport: a
@@ -119,6 +122,46 @@ class TaskHandlerConfigurerAutoConfigurationTest {
                 .hasMessageContaining("Two @TaskHandler methods claim the task name 'report'")
                 .hasMessageContaining("Annotated.report(java.lang.String) and the function handler 'report' of a"
                         + " TaskHandlerConfigurer"));
+    }
+
+    @Test
+    void aMethodEndpointWithABatchSizeIsABatchHandlerAndAFunctionCannotBeOne() {
+        runner().withBean("ledger", TaskHandlerConfigurer.class, () -> (registrar) -> registrar.register(
+                    TaskHandlerEndpoint.method(new Ledger(), Ledger.BOOK).name("book").id("book").batchSize(10)
+                        .autoStartup(false)))
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                TaskHandlerMethod handler = context.getBean(TaskHandlerRegistry.class).findById("book");
+                assertThat(handler.batchSize()).isEqualTo(10);
+                assertThat(handler.concurrency()).isEqualTo(1);
+                TaskOperations tasks = context.getBean(TaskOperations.class);
+                List<CompletableFuture<String>> calls = List.of(tasks.call("book", "a"),
+                        tasks.call("book", "b"), tasks.call("book", "c"));
+                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+                await().until(() -> pool.reservedBacklog("book") == 3);
+                pool.startReserved("book");
+                assertThat(calls.get(0).get(10, TimeUnit.SECONDS)).isEqualTo("a: entry 1 of 3");
+                assertThat(calls.get(2).get(10, TimeUnit.SECONDS)).isEqualTo("c: entry 3 of 3");
+            });
+        runner().withBean("bad", TaskHandlerConfigurer.class, () -> (registrar) -> registrar.register(
+                TaskHandlerEndpoint.function(String.class, String::trim).name("trim").batchSize(5)))
+            .run((context) -> assertThat(context).hasFailed().getFailure()
+                .hasMessageContaining("The function handler 'trim' of a TaskHandlerConfigurer has a batchSize, but a"
+                        + " function takes one payload"));
+    }
+
+    /** A batch method that no annotation marks. */
+    static class Ledger {
+
+        static final Method BOOK = ReflectionUtils.findMethod(Ledger.class, "book", List.class);
+
+        public List<String> book(List<String> entries) {
+            List<String> booked = new ArrayList<>();
+            for (int i = 0; i < entries.size(); i++) {
+                booked.add(entries.get(i) + ": entry " + (i + 1) + " of " + entries.size());
+            }
+            return booked;
+        }
     }
 
     record Mail(String to) {
