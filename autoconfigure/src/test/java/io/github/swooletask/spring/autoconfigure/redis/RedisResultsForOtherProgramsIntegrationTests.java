@@ -10,15 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +26,7 @@ import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.support.RawFrames;
 import io.github.swooletask.support.RedisServerExtension;
+import io.github.swooletask.support.RedisStreamFixture;
 import io.github.swooletask.wire.RejectReason;
 import io.github.swooletask.wire.TaskFlags;
 import io.github.swooletask.wire.TaskFrame;
@@ -58,38 +54,27 @@ class RedisResultsForOtherProgramsIntegrationTests {
     @TempDir
     Path tmp;
 
-    private String stream;
+    @RegisterExtension
+    final RedisStreamFixture streams = new RedisStreamFixture(redis, "other");
 
-    private RedisClient client;
-
-    private StatefulRedisConnection<byte[], byte[]> raw;
-
-    @BeforeEach
-    void connect() {
-        this.stream = "other-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        this.client = RedisClient.create(redis.uri());
-        this.raw = this.client.connect(ByteArrayCodec.INSTANCE);
+    /** This test's stream. */
+    private String stream() {
+        return this.streams.stream();
     }
 
-    @AfterEach
-    void removeStreams() {
-        try {
-            for (byte[] key : this.raw.sync().keys(bytes("*"))) {
-                this.raw.sync().del(key);
-            }
-        }
-        finally {
-            this.raw.close();
-            this.client.shutdown();
-        }
+    /** Raw commands on this test's server. */
+    private RedisCommands<byte[], byte[]> redis() {
+        return this.streams.commands();
     }
+
+
 
     private ApplicationContextRunner runner() {
         return new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, DataRedisAutoConfiguration.class,
                     SwooleTaskRedisStreamsAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
             .withBean(Handlers.class)
-            .withPropertyValues("swoole.task.transport=redis-streams", "swoole.task.redis.stream=" + this.stream,
+            .withPropertyValues("swoole.task.transport=redis-streams", "swoole.task.redis.stream=" + stream(),
                     "swoole.task.redis.instance-id=java", "swoole.task.redis.block-timeout=200ms",
                     "swoole.task.worker-num=2", "swoole.task.retry.max-retries=0", "swoole.task.tmpdir=" + this.tmp,
                     "swoole.task.dead-letter.enabled=false", "spring.data.redis.host=" + redis.host(),
@@ -115,7 +100,7 @@ class RedisResultsForOtherProgramsIntegrationTests {
             Handlers handlers = context.getBean(Handlers.class);
             await().atMost(DEADLINE).until(() -> handlers.notes.contains("fire and forget"));
 
-            assertThat(this.raw.sync().keys(bytes(this.stream + ":replies:php-*")))
+            assertThat(redis().keys(bytes(stream() + ":replies:php-*")))
                 .as("each command deleted its reply stream").isEmpty();
         });
     }
@@ -138,13 +123,13 @@ class RedisResultsForOtherProgramsIntegrationTests {
             Handlers handlers = context.getBean(Handlers.class);
             TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
             post("elsewhere", "refused");
-            post(this.stream + ":replies:", "refused too");
-            post(this.stream + ":replies:raw-caller", "answered");
+            post(stream() + ":replies:", "refused too");
+            post(stream() + ":replies:raw-caller", "answered");
             await().atMost(DEADLINE).until(() -> pool.statistics().rejectedCount(RejectReason.REPLY_TARGET) == 2
-                    && this.raw.sync().exists(bytes(this.stream + ":replies:raw-caller")) == 1);
+                    && redis().exists(bytes(stream() + ":replies:raw-caller")) == 1);
             assertThat(handlers.notes).containsExactly("answered");
-            assertThat(this.raw.sync().exists(bytes("elsewhere"))).isZero();
-            var reply = this.raw.sync().xrange(bytes(this.stream + ":replies:raw-caller"),
+            assertThat(redis().exists(bytes("elsewhere"))).isZero();
+            var reply = redis().xrange(bytes(stream() + ":replies:raw-caller"),
                     Range.create("-", "+")).get(0).getBody();
             Map<String, byte[]> fields = new LinkedHashMap<>();
             reply.forEach((name, value) -> fields.put(new String(name, StandardCharsets.UTF_8), value));
@@ -162,12 +147,12 @@ class RedisResultsForOtherProgramsIntegrationTests {
         Map<byte[], byte[]> entry = new LinkedHashMap<>();
         entry.put(bytes("frame"), frame);
         entry.put(bytes("reply-to"), bytes(replyTo));
-        this.raw.sync().xadd(bytes(this.stream), entry);
+        redis().xadd(bytes(stream()), entry);
     }
 
     private Result php(String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("php", COMMAND.toString(), arguments[0], "--redis",
-                redis.host() + ":" + redis.port(), "--stream", this.stream));
+                redis.host() + ":" + redis.port(), "--stream", stream()));
         command.addAll(List.of(arguments).subList(1, arguments.length));
         Path output = Files.createTempFile(this.tmp, "php", ".out");
         Process process;

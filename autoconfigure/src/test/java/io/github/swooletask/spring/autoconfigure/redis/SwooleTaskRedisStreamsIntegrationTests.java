@@ -14,17 +14,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.api.sync.RedisCommands;
 import org.assertj.core.api.Assertions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +47,7 @@ import io.github.swooletask.spring.TaskRecoverer;
 import io.github.swooletask.spring.TaskTemplate;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
 import io.github.swooletask.support.RedisServerExtension;
+import io.github.swooletask.support.RedisStreamFixture;
 import io.github.swooletask.transport.TaskTransport;
 import io.github.swooletask.worker.TaskWorkerPool;
 
@@ -73,31 +69,20 @@ class SwooleTaskRedisStreamsIntegrationTests {
     @TempDir
     Path tmp;
 
-    private String stream;
+    @RegisterExtension
+    final RedisStreamFixture streams = new RedisStreamFixture(redis, "it");
 
-    private RedisClient client;
-
-    private StatefulRedisConnection<byte[], byte[]> raw;
-
-    @BeforeEach
-    void connect() {
-        this.stream = "it-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        this.client = RedisClient.create(redis.uri());
-        this.raw = this.client.connect(ByteArrayCodec.INSTANCE);
+    /** This test's stream. */
+    private String stream() {
+        return this.streams.stream();
     }
 
-    @AfterEach
-    void removeStreams() {
-        try {
-            for (byte[] key : this.raw.sync().keys(bytes(this.stream + "*"))) {
-                this.raw.sync().del(key);
-            }
-        }
-        finally {
-            this.raw.close();
-            this.client.shutdown();
-        }
+    /** Raw commands on this test's server. */
+    private RedisCommands<byte[], byte[]> redis() {
+        return this.streams.commands();
     }
+
+
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
@@ -108,7 +93,7 @@ class SwooleTaskRedisStreamsIntegrationTests {
             .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class, DataRedisAutoConfiguration.class,
                     SwooleTaskRedisStreamsAutoConfiguration.class, SwooleTaskAutoConfiguration.class))
             .withUserConfiguration(Handlers.class)
-            .withPropertyValues("swoole.task.transport=redis-streams", "swoole.task.redis.stream=" + this.stream,
+            .withPropertyValues("swoole.task.transport=redis-streams", "swoole.task.redis.stream=" + stream(),
                     "swoole.task.redis.instance-id=" + instance, "swoole.task.redis.block-timeout=200ms",
                     "swoole.task.worker-num=2", "swoole.task.retry.max-retries=0",
                     "swoole.task.tmpdir=" + this.tmp, "spring.data.redis.host=" + redis.host(),
@@ -170,9 +155,9 @@ class SwooleTaskRedisStreamsIntegrationTests {
             assertThat(tasks.<String>call("upper", "shout").get(DEADLINE.toSeconds(), TimeUnit.SECONDS))
                 .isEqualTo("SHOUT");
             Recorder recorder = context.getBean(Recorder.class);
-            await().atMost(DEADLINE).until(() -> recorder.seen.contains("hello over redis @" + this.stream));
+            await().atMost(DEADLINE).until(() -> recorder.seen.contains("hello over redis @" + stream()));
             Map<String, Object> details = context.getBean(TaskTransport.class).details();
-            assertThat(details).containsEntry("stream", this.stream).containsEntry("group", "swoole-task")
+            assertThat(details).containsEntry("stream", stream()).containsEntry("group", "swoole-task")
                 .containsKey("consumers");
         });
     }
@@ -215,16 +200,16 @@ class SwooleTaskRedisStreamsIntegrationTests {
     void aTaskThatFailedEveryAttemptGoesToTheDeadLetterStream() {
         runner("dead").run((context) -> {
             context.getBean(TaskTemplate.class).dispatch("boom", "poison");
-            byte[] deadLetters = bytes(this.stream + ":dead-letters");
-            await().atMost(DEADLINE).until(() -> this.raw.sync().xlen(deadLetters) == 1);
-            StreamMessage<byte[], byte[]> entry = this.raw.sync().xrange(deadLetters, Range.create("-", "+")).get(0);
+            byte[] deadLetters = bytes(stream() + ":dead-letters");
+            await().atMost(DEADLINE).until(() -> redis().xlen(deadLetters) == 1);
+            StreamMessage<byte[], byte[]> entry = redis().xrange(deadLetters, Range.create("-", "+")).get(0);
             Map<String, String> fields = new HashMap<>();
             entry.getBody().forEach((key, value) -> fields.put(new String(key, StandardCharsets.UTF_8),
                     new String(value, StandardCharsets.UTF_8)));
             assertThat(fields).containsEntry("name", "boom").containsEntry("payload", "poison")
                 .containsEntry("handler", "Recorder.boom");
             assertThat(fields.get("reason")).contains("IllegalStateException: boom: poison");
-            await().atMost(DEADLINE).until(() -> this.raw.sync().xpending(bytes(this.stream), bytes("swoole-task"))
+            await().atMost(DEADLINE).until(() -> redis().xpending(bytes(stream()), bytes("swoole-task"))
                 .getCount() == 0);
         });
     }
@@ -233,14 +218,14 @@ class SwooleTaskRedisStreamsIntegrationTests {
     void deadLettersInTheStreamAreSentAgainOnceFixedAndRemoved() {
         runner("replay").run((context) -> {
             context.getBean(TaskTemplate.class).dispatch("fixable", "order 7");
-            byte[] deadLetters = bytes(this.stream + ":dead-letters");
-            await().atMost(DEADLINE).until(() -> this.raw.sync().xlen(deadLetters) == 1);
+            byte[] deadLetters = bytes(stream() + ":dead-letters");
+            await().atMost(DEADLINE).until(() -> redis().xlen(deadLetters) == 1);
             // what the transport puts there for an entry no worker could handle: its frame, no failed task
-            this.raw.sync().xadd(deadLetters, Map.of(bytes("frame"), bytes("raw"), bytes("reason"),
+            redis().xadd(deadLetters, Map.of(bytes("frame"), bytes("raw"), bytes("reason"),
                     bytes("delivered 3 times")));
             DeadLetterStore store = (DeadLetterStore) context.getBean(TaskRecoverer.class);
             assertThat(store.count()).isEqualTo(2);
-            assertThat(store.location()).isEqualTo("Redis stream " + this.stream + ":dead-letters");
+            assertThat(store.location()).isEqualTo("Redis stream " + stream() + ":dead-letters");
             context.getBean(Recorder.class).fixed = true;
             DeadLetterReplayer.Result result = new DeadLetterReplayer(store, context.getBean(TaskDispatcher.class))
                 .replay(10);
@@ -251,7 +236,7 @@ class SwooleTaskRedisStreamsIntegrationTests {
             assertThat(result.problems()).singleElement().asString().contains("not a failed task but an entry no"
                     + " worker could handle (delivered 3 times)");
             await().atMost(DEADLINE).until(() -> context.getBean(Recorder.class).seen.contains("fixed order 7"));
-            assertThat(this.raw.sync().xrange(deadLetters, Range.create("-", "+"))).singleElement()
+            assertThat(redis().xrange(deadLetters, Range.create("-", "+"))).singleElement()
                 .satisfies((entry) -> assertThat(entry.getBody().keySet())
                     .extracting((key) -> new String(key, StandardCharsets.UTF_8)).contains("frame"));
         });
@@ -261,15 +246,15 @@ class SwooleTaskRedisStreamsIntegrationTests {
     void aPhpProducerWithPhpredisPostsTextArraysAndLargePayloads() throws Exception {
         runner("php").run((context) -> {
             Path script = Path.of("src/test/resources/php/redis-producer.php").toAbsolutePath();
-            Process php = new ProcessBuilder("php", script.toString(), Integer.toString(redis.port()), this.stream)
+            Process php = new ProcessBuilder("php", script.toString(), Integer.toString(redis.port()), stream())
                 .redirectErrorStream(true).start();
             String output = new String(php.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(php.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(php.exitValue()).as(output).isZero();
             Recorder recorder = context.getBean(Recorder.class);
             await().atMost(DEADLINE).until(() -> recorder.seen.size() == 3);
-            assertThat(recorder.seen).contains("hello from PHP @" + this.stream,
-                    "[1, two, {k=3.5}] @" + this.stream, "0123456789".repeat(10_000) + " @" + this.stream);
+            assertThat(recorder.seen).contains("hello from PHP @" + stream(),
+                    "[1, two, {k=3.5}] @" + stream(), "0123456789".repeat(10_000) + " @" + stream());
         });
     }
 
