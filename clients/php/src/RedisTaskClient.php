@@ -34,8 +34,10 @@ final class RedisTaskClient
     /**
      * @param \Redis            $redis          a connected phpredis client
      * @param string            $stream         the application's swoole.task.redis.stream
-     * @param WireFormat|string $wire           swoole-1.7 (default, up to 64 KiB of data) or swoole-4.8/6.1 (up to 4 GiB)
-     * @param string|null       $callerId       names the reply stream; default: host, process id and 8 random hex digits
+     * @param WireFormat|string $wire           swoole-1.7 (default, up to 64 KiB of data) or swoole-4.8/6.1
+     *                                          (up to 4 GiB)
+     * @param string|null       $callerId       names the reply stream; default: host, process id and 8 random
+     *                                          hex digits
      * @param bool|array        $allowedClasses unserialize()'s allowed_classes for SERIALIZE results
      */
     public function __construct(
@@ -47,6 +49,21 @@ final class RedisTaskClient
     ) {
         if ($stream === '') {
             throw new ClientException('the stream name is empty');
+        }
+        // frames and replies are bytes the worker reads as they are: no serializer, compression or key prefix
+        if ($redis->getOption(\Redis::OPT_SERIALIZER) !== \Redis::SERIALIZER_NONE) {
+            throw new ClientException('the Redis connection has OPT_SERIALIZER set: frames must go as raw bytes; use a'
+                . ' connection without a serializer');
+        }
+        if (defined('Redis::OPT_COMPRESSION')
+            && $redis->getOption(\Redis::OPT_COMPRESSION) !== \Redis::COMPRESSION_NONE) {
+            throw new ClientException('the Redis connection has OPT_COMPRESSION set: frames must go as raw bytes; use a'
+                . ' connection without compression');
+        }
+        $prefix = $redis->getOption(\Redis::OPT_PREFIX);
+        if (is_string($prefix) && $prefix !== '') {
+            throw new ClientException(sprintf('the Redis connection prefixes keys with "%s" (OPT_PREFIX): the app'
+                . ' reads stream "%s" as named; use a connection without a prefix', $prefix, $stream));
         }
         $this->wire = $wire instanceof WireFormat ? $wire : WireFormat::fromName($wire);
         $this->codec = new FrameCodec($this->wire);
@@ -89,7 +106,8 @@ final class RedisTaskClient
     public function receive(int $taskId, float $timeout = 5.0): Frame
     {
         if (!isset($this->pending[$taskId])) {
-            throw new ClientException(sprintf('task %d was not submitted by this client or its reply was taken', $taskId));
+            throw new ClientException(sprintf('task %d was not submitted by this client or its reply was taken',
+                $taskId));
         }
         $deadline = hrtime(true) + (int) ($timeout * 1e9);
         while (!isset($this->arrived[$taskId])) {

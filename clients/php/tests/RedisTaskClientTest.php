@@ -109,6 +109,23 @@ final class RedisTaskClientTest extends IpcTestCase
         $this->client()->dispatch(str_repeat('x', 70000));
     }
 
+    public function testAConnectionThatWouldChangeTheBytesIsRefused(): void
+    {
+        $serializing = $this->server->connect();
+        $serializing->setOption(\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_PHP);
+        try {
+            new RedisTaskClient($serializing, 'orders');
+            self::fail('no ClientException for OPT_SERIALIZER');
+        } catch (ClientException $e) {
+            self::assertStringContainsString('OPT_SERIALIZER', $e->getMessage());
+        }
+        $prefixed = $this->server->connect();
+        $prefixed->setOption(\Redis::OPT_PREFIX, 'app:');
+        $this->expectException(ClientException::class);
+        $this->expectExceptionMessage('prefixes keys with "app:"');
+        new RedisTaskClient($prefixed, 'orders');
+    }
+
     /** @return list<array{0: string}> */
     public static function layouts(): array
     {
