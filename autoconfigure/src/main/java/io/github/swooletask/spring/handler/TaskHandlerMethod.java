@@ -18,13 +18,16 @@ import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedMethod;
 import org.springframework.core.retry.RetryPolicy;
+import org.springframework.messaging.Message;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.validation.Validator;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskHeaders;
 import io.github.swooletask.wire.DecodedTask;
 import io.github.swooletask.wire.FrameRejectedException;
+import io.github.swooletask.wire.RejectReason;
 
 /**
  * One {@link TaskHandler} method of one bean, ready to invoke with a task, with its attributes: {@link #id()},
@@ -52,6 +55,9 @@ public final class TaskHandlerMethod {
     private final int contextIndex;
 
     private final int parameterCount;
+
+    /** Whether the payload parameter is a Spring {@code Message<T>}: the payload read as {@code T}, with headers. */
+    private final boolean messagePayload;
 
     /** Whether the method returns a {@link CompletionStage} or reactive single value whose outcome is the handler's. */
     private final boolean completesLater;
@@ -108,7 +114,7 @@ public final class TaskHandlerMethod {
             checkBatchSignature(method);
         }
         for (int i = 0; i < this.parameterCount; i++) {
-            if (batch ? BatchElementParameter.of(new MethodParameter(method, i)).isOf(TaskContext.class)
+            if (batch ? TypeArgumentParameter.of(new MethodParameter(method, i)).isOf(TaskContext.class)
                     : method.getParameterTypes()[i] == TaskContext.class) {
                 if (context >= 0) {
                     throw invalid("declares more than one TaskContext parameter");
@@ -125,11 +131,19 @@ public final class TaskHandlerMethod {
         }
         this.payloadIndex = payload;
         this.contextIndex = context;
+        this.messagePayload = payload >= 0 && payloadParameter == null
+                && method.getParameterTypes()[payload] == Message.class;
         if (payload >= 0) {
             MethodParameter declared = (payloadParameter != null) ? payloadParameter
                     : new AnnotatedMethod(method).getMethodParameters()[payload];
-            // a batch handler's converter and validator see each task's payload: an element of its list
-            MethodParameter parameter = batch ? BatchElementParameter.of(declared) : declared;
+            if (batch && TypeArgumentParameter.of(declared).isOf(Message.class)) {
+                throw invalid("has a batchSize and takes a List of Messages; a batch handler takes a List of"
+                        + " payloads, and their headers as a List<TaskContext>");
+            }
+            // the converter and validator see each task's payload: an element of a batch handler's list, the
+            // payload of a Message
+            MethodParameter parameter = (batch || this.messagePayload) ? TypeArgumentParameter.of(declared)
+                    : declared;
             this.payloadReader = PayloadValidation.validating(converter.readerFor(parameter), parameter, validator);
         }
         else {
@@ -255,9 +269,9 @@ public final class TaskHandlerMethod {
         return this.displayName;
     }
 
-    /** Whether the method declares a {@link TaskContext} parameter. */
+    /** Whether the method declares a {@link TaskContext} parameter, or takes a {@code Message} (whose headers it is). */
     public boolean wantsContext() {
-        return this.contextIndex >= 0;
+        return this.contextIndex >= 0 || this.messagePayload;
     }
 
     public Method method() {
@@ -269,12 +283,22 @@ public final class TaskHandlerMethod {
         @Nullable Object[] args = new Object[this.parameterCount];
         TaskPayloadConverter.PayloadReader reader = this.payloadReader;
         if (reader != null) {
-            args[this.payloadIndex] = reader.read(task);
+            Object payload = reader.read(task);
+            args[this.payloadIndex] = this.messagePayload ? message(task, payload, context) : payload;
         }
         if (this.contextIndex >= 0) {
             args[this.contextIndex] = context;
         }
         return args;
+    }
+
+    private static Message<?> message(DecodedTask task, @Nullable Object payload, @Nullable TaskContext context)
+            throws FrameRejectedException {
+        if (payload == null || context == null) {
+            throw new FrameRejectedException(RejectReason.BAD_PAYLOAD, "task " + task.taskId() + ": its payload is"
+                    + " null, which a Message cannot carry");
+        }
+        return TaskHeaders.message(payload, context);
     }
 
     /**
