@@ -29,4 +29,14 @@ public interface TaskExecutionListener {
             @Nullable Throwable failure) {
         executed(handler, nanos, failure);
     }
+
+    /**
+     * One run of a batch handler ({@code @TaskHandler(batchSize)}), after the calls for each of its tasks (each of
+     * which got its share of {@code nanos}); by default nothing.
+     * @param tasks how many tasks the run took
+     * @param nanos how long the whole run took
+     * @param failure what this run threw, or null when it returned
+     */
+    default void batchExecuted(TaskHandlerMethod handler, int tasks, long nanos, @Nullable Throwable failure) {
+    }
 }

@@ -249,10 +249,11 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 }
             }
             catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
-                long share = (System.nanoTime() - start) / running.size();
+                long nanos = System.nanoTime() - start;
                 for (int index : running) {
-                    tellListeners(handler, tasks.get(index), null, share, ex);
+                    tellListeners(handler, tasks.get(index), null, nanos / running.size(), ex);
                 }
+                tellBatchListeners(handler, running.size(), nanos, ex);
                 if (!this.retryWait.isShutDown()) {
                     retries = (retries != null) ? retries : RetrySchedule.start(policyOf(handler));
                     try {
@@ -273,7 +274,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 }
                 return;
             }
-            long share = (System.nanoTime() - start) / running.size();
+            long nanos = System.nanoTime() - start;
+            long share = nanos / running.size();
             for (int j = 0; j < running.size(); j++) {
                 int index = running.get(j);
                 DecodedTask task = tasks.get(index);
@@ -284,6 +286,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                                 recover(task, handler, sendFailure, attempt), sendFailure));
                 tellListeners(handler, task, result, share, sendFailure);
             }
+            tellBatchListeners(handler, running.size(), nanos, null);
             return;
         }
     }
@@ -370,6 +373,17 @@ public class TaskHandlerInvoker implements TaskProcessor {
             return;
         }
         tellListeners(handler, task, result, System.nanoTime() - start, failure);
+    }
+
+    private void tellBatchListeners(TaskHandlerMethod handler, int tasks, long nanos, @Nullable Throwable failure) {
+        for (TaskExecutionListener listener : this.listeners) {
+            try {
+                listener.batchExecuted(handler, tasks, nanos, failure);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("TaskExecutionListener {} failed: {}", listener, ex.toString());
+            }
+        }
     }
 
     private void tellListeners(TaskHandlerMethod handler, DecodedTask task, @Nullable Object result, long nanos,

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,7 @@ import io.github.swooletask.spring.TaskExecutionListener;
 import io.github.swooletask.spring.TaskHandler;
 import io.github.swooletask.spring.TaskOperations;
 import io.github.swooletask.spring.TaskRecoverer;
+import io.github.swooletask.spring.autoconfigure.metrics.SwooleTaskMetricsAutoConfiguration;
 import io.github.swooletask.spring.handler.TaskHandlerMethod;
 import io.github.swooletask.spring.handler.TaskHandlerRegistry;
 import io.github.swooletask.spring.support.SwooleTaskTestSupport;
@@ -74,6 +77,32 @@ class BatchHandlerAutoConfigurationTest {
             await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> index.batches.size() == 2);
             assertThat(index.batches.get(1)).as("nothing waits: a batch of one, no lingering").hasSize(1);
         });
+    }
+
+    @Test
+    void eachRunsSizeGoesToTheBatchSizeSummary() {
+        SwooleTaskTestSupport.inMemoryRunner(this.tmp, 1 << 20, ValidationAutoConfiguration.class,
+                SwooleTaskMetricsAutoConfiguration.class)
+            .withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
+            .withBean(Index.class)
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                TaskOperations tasks = context.getBean(TaskOperations.class);
+                for (int i = 0; i < 20; i++) {
+                    tasks.dispatch("index", new Doc("doc-" + i));
+                }
+                TaskWorkerPool pool = context.getBean(TaskWorkerPool.class);
+                await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> pool.reservedBacklog("index") == 20);
+                pool.startReserved("index");
+                tasks.dispatch("index", new Doc("later"));
+                await().atMost(SwooleTaskTestSupport.DEADLINE)
+                    .until(() -> context.getBean(Index.class).batches.size() == 2);
+                DistributionSummary sizes = context.getBean(SimpleMeterRegistry.class).get("swoole.task.batch.size")
+                    .tag("handler", "Index.index").summary();
+                await().until(() -> sizes.count() == 2);
+                assertThat(sizes.totalAmount()).isEqualTo(21);
+                assertThat(sizes.max()).isEqualTo(20);
+            });
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.springframework.context.annotation.ConfigurationCondition;
 import io.github.swooletask.dispatch.TaskDispatcher;
 import io.github.swooletask.reply.RemoteReplies;
 import io.github.swooletask.spring.autoconfigure.SwooleTaskAutoConfiguration;
+import io.github.swooletask.spring.metrics.BatchSizeMetrics;
 import io.github.swooletask.spring.metrics.ReplyMetrics;
 import io.github.swooletask.spring.metrics.SwooleTaskMetrics;
 import io.github.swooletask.spring.metrics.TaskExecutionMetrics;
@@ -47,6 +48,13 @@ public final class SwooleTaskMetricsAutoConfiguration {
     @Conditional(ExecutionsNotTimedByObservation.class)
     TaskExecutionMetrics swooleTaskExecutionMetrics(MeterRegistry registry) {
         return new TaskExecutionMetrics(registry);
+    }
+
+    /** Tasks per run of each batch handler, observation on or off. */
+    @Bean
+    @ConditionalOnMissingBean
+    BatchSizeMetrics swooleTaskBatchSizeMetrics(MeterRegistry registry) {
+        return new BatchSizeMetrics(registry);
     }
 
     @Bean

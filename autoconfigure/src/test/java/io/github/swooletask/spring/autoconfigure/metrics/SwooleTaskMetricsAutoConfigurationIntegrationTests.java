@@ -55,7 +55,7 @@ class SwooleTaskMetricsAutoConfigurationIntegrationTests {
                 assertThat(context).hasNotFailed().hasSingleBean(SwooleTaskMetrics.class)
                     .hasSingleBean(TaskExecutionMetrics.class).doesNotHaveBean(TaskObservations.class);
                 assertThat(context.getBeansOfType(TaskExecutionListener.class))
-                    .containsOnlyKeys("swooleTaskExecutionMetrics");
+                    .containsOnlyKeys("swooleTaskExecutionMetrics", "swooleTaskBatchSizeMetrics");
                 MeterRegistry registry = context.getBean(MeterRegistry.class);
                 TaskTemplate template = context.getBean(TaskTemplate.class);
                 int n = 12;
