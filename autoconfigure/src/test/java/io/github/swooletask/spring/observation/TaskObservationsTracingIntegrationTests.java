@@ -41,7 +41,7 @@ import static org.awaitility.Awaitility.await;
  * real System V queue: the handler's span is a child of the dispatch span, which is a child of the span current at
  * the dispatch, all in one trace and with the messaging keys; a dispatch outside any trace and a task posted by
  * another program get spans too, and so does a result sent on ({@code @SendTo}), in the trace of the run that made
- * it.
+ * it, a batch handler's run included.
  */
 class TaskObservationsTracingIntegrationTests {
 
@@ -134,6 +134,28 @@ class TaskObservationsTracingIntegrationTests {
     }
 
     @Test
+    void aBatchRunIsOneSpanInItsFirstTasksTraceAndItsResultsGoOnFromIt() {
+        runner().run((context) -> {
+            ObservationRegistry registry = context.getBean(ObservationRegistry.class);
+            TaskTemplate tasks = context.getBean(TaskTemplate.class);
+            Handlers handlers = context.getBean(Handlers.class);
+            Observation.createNotStarted("test.request", registry).observe(() -> tasks.dispatch("batched", "one"));
+            await("the next handler").atMost(SwooleTaskTestSupport.DEADLINE)
+                .until(() -> handlers.seen.containsKey("ONE"));
+            List<SpanData> spans = spans(5);
+            SpanData request = named(spans, "test.request");
+            SpanData batch = named(spans, "process batched");
+            SpanData publish = named(spans, "publish traced");
+            SpanData next = named(spans, "process traced");
+            assertThat(List.of(batch, publish, next)).extracting(SpanData::getTraceId)
+                .containsOnly(request.getTraceId());
+            assertThat(batch.getParentSpanId()).isEqualTo(named(spans, "publish batched").getSpanId());
+            assertThat(publish.getParentSpanId()).as("sent on within the batch's run").isEqualTo(batch.getSpanId());
+            assertThat(next.getParentSpanId()).isEqualTo(publish.getSpanId());
+        });
+    }
+
+    @Test
     void aDispatchOutsideAnyTraceStartsOneAndAFailedRunIsAnErrorSpan() {
         runner().run((context) -> {
             TaskTemplate tasks = context.getBean(TaskTemplate.class);
@@ -201,6 +223,12 @@ class TaskObservationsTracingIntegrationTests {
         @SendTo("traced")
         public String forwarding(String payload) {
             return payload + " again";
+        }
+
+        @TaskHandler(name = "batched", batchSize = "10")
+        @SendTo("traced")
+        public List<String> batched(List<String> payloads) {
+            return payloads.stream().map(String::toUpperCase).toList();
         }
 
         @TaskHandler("failing")
