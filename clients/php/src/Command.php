@@ -28,7 +28,7 @@ final class Command
         KEY is decimal or 0x-hex; FORMAT is swoole-1.7 (default), swoole-4.8 or swoole-6.1;
         --serialize: DATA is JSON, sent as PHP serialize() of its value; DATA - reads standard input.
         Redis Streams: --redis HOST[:PORT] (default port 6379) [--stream NAME] (default swoole-task) instead of
-        --key, with phpredis; --worker N then posts to stream NAME:worker:N.
+        --key, with phpredis; --worker N then posts to stream NAME:worker:N; a password comes from REDISCLI_AUTH.
         TXT;
 
     private const VALUE_OPTIONS = [
@@ -232,6 +232,22 @@ final class Command
             }
         } catch (\RedisException $e) {
             throw new ClientException(sprintf('cannot connect to Redis at %s:%d: %s', $host, $port, $e->getMessage()),
+                0, $e);
+        }
+        // the password from the environment, as redis-cli takes it (never from the command line)
+        $password = getenv('REDISCLI_AUTH');
+        try {
+            if (is_string($password) && $password !== '') {
+                if (!$redis->auth($password)) {
+                    throw new \RedisException((string) $redis->getLastError());
+                }
+            } else {
+                $redis->ping();
+            }
+        } catch (\RedisException $e) {
+            throw new ClientException(is_string($password) && $password !== ''
+                ? sprintf('Redis at %s:%d refused the password in REDISCLI_AUTH: %s', $host, $port, $e->getMessage())
+                : sprintf('Redis at %s:%d: %s (a password goes in REDISCLI_AUTH)', $host, $port, $e->getMessage()),
                 0, $e);
         }
         return $redis;

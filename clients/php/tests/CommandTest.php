@@ -9,6 +9,7 @@ use SwooleTask\Client\Frame;
 use SwooleTask\Client\FrameCodec;
 use SwooleTask\Client\Tests\Support\FakeWorker;
 use SwooleTask\Client\Tests\Support\IpcTestCase;
+use SwooleTask\Client\Tests\Support\RedisServer;
 use SwooleTask\Client\WireFormat;
 
 /** bin/swoole-task as a process: output and exit codes 0, 1, 2, 3, with the fake worker in this test. */
@@ -194,6 +195,27 @@ final class CommandTest extends IpcTestCase
         self::assertSame(0, msg_stat_queue(msg_get_queue($key))['msg_qnum'], 'nothing was posted');
     }
 
+    public function testRedisTakesThePasswordFromTheEnvironmentAsRedisCliDoes(): void
+    {
+        $server = $this->closeLater(RedisServer::start($this->newTmpDir(), 'sesame'));
+        $address = '127.0.0.1:' . $server->port;
+        [$code, , $err] = $this->runCommand(['post', '--redis', $address, '--stream', 'orders', 'x']);
+        self::assertSame(2, $code);
+        self::assertStringContainsString('NOAUTH', $err);
+        [$code, , $err] = $this->runCommand(['post', '--redis', $address, 'x'], '', ['REDISCLI_AUTH' => 'wrong']);
+        self::assertSame(2, $code);
+        self::assertStringContainsString('refused the password in REDISCLI_AUTH', $err);
+        [$code, $out] = $this->runCommand(['post', '--redis', $address, '--stream', 'orders', '--name', 'mail', 'y'],
+            '', ['REDISCLI_AUTH' => 'sesame']);
+        self::assertSame([0, "1\n"], [$code, $out]);
+        $redis = $server->connect();
+        $redis->auth('sesame');
+        $entries = array_values($redis->xRange('orders', '-', '+'));
+        self::assertCount(1, $entries);
+        $frame = (new FrameCodec(WireFormat::SWOOLE_17))->decode($entries[0]['frame']);
+        self::assertSame(['mail', 'y'], [$frame->name, $frame->payload]);
+    }
+
     public function testHelp(): void
     {
         [$code, $out] = $this->runCommand(['--help']);
@@ -212,15 +234,20 @@ final class CommandTest extends IpcTestCase
      * @param list<string> $args
      * @return array{0: int, 1: string, 2: string} exit code, stdout, stderr
      */
-    private function runCommand(array $args, string $stdin = ''): array
+    private function runCommand(array $args, string $stdin = '', ?array $env = null): array
     {
-        return $this->finish($this->start($args, $stdin));
+        return $this->finish($this->start($args, $stdin, $env));
     }
 
-    /** @param list<string> $args @return resource */
-    private function start(array $args, string $stdin = '')
+    /**
+     * @param list<string>               $args
+     * @param array<string, string>|null $env  variables to add to this process's environment
+     * @return resource
+     */
+    private function start(array $args, string $stdin = '', ?array $env = null)
     {
-        $process = proc_open([PHP_BINARY, self::BIN, ...$args], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $process = proc_open([PHP_BINARY, self::BIN, ...$args], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes,
+            null, $env === null ? null : getenv() + $env);
         self::assertIsResource($process);
         $this->processes[] = $process;
         fwrite($pipes[0], $stdin);

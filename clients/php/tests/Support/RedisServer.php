@@ -19,12 +19,18 @@ final class RedisServer
         $this->port = self::freePort();
     }
 
-    /** @throws \RuntimeException when redis-server is missing or does not start */
-    public static function start(string $dir): self
+    /**
+     * @param string|null $password a password clients must give (requirepass), or none
+     * @throws \RuntimeException when redis-server is missing or does not start
+     */
+    public static function start(string $dir, ?string $password = null): self
     {
         $server = new self($dir);
         $command = ['redis-server', '--port', (string) $server->port, '--bind', '127.0.0.1', '--dir', $dir,
             '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'];
+        if ($password !== null) {
+            array_push($command, '--requirepass', $password);
+        }
         $log = $dir . '/redis.log';
         $process = @proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['file', $log, 'a'],
             2 => ['file', $log, 'a']], $pipes);
