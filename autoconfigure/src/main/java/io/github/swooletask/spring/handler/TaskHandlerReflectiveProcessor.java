@@ -1,7 +1,7 @@
 package io.github.swooletask.spring.handler;
 
 import java.lang.reflect.Method;
-import java.lang.reflect.Type;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
@@ -10,6 +10,7 @@ import org.springframework.aot.hint.ReflectionHints;
 import org.springframework.aot.hint.annotation.SimpleReflectiveProcessor;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
+import org.springframework.messaging.Message;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.resilience.retry.MethodRetryPredicate;
 
@@ -18,7 +19,8 @@ import io.github.swooletask.spring.TaskContext;
 /**
  * Ahead-of-time hints for a {@code @TaskHandler} method, for native images: the method itself is invoked
  * reflectively, and its payload and return types are bound from and to JSON, so they get binding hints (their
- * constructors, fields and accessors, recursively); for a {@link CompletionStage} or reactive ({@code Mono}) return
+ * constructors, fields and accessors, recursively; a batch handler's {@code List<T>} and a {@code Message<T>} as
+ * {@code T}); for a {@link CompletionStage} or reactive ({@code Mono}) return
  * type, the type it completes with. The predicate class of a {@link Retryable @Retryable} on the method or its class
  * is created reflectively.
  */
@@ -29,10 +31,13 @@ public class TaskHandlerReflectiveProcessor extends SimpleReflectiveProcessor {
     @Override
     protected void registerMethodHint(ReflectionHints hints, Method method) {
         super.registerMethodHint(hints, method);
-        Type[] parameters = method.getGenericParameterTypes();
-        for (int i = 0; i < parameters.length; i++) {
-            if (method.getParameterTypes()[i] != TaskContext.class) {
-                this.bindings.registerReflectionHints(hints, parameters[i]);
+        for (int i = 0; i < method.getParameterCount(); i++) {
+            // a batch handler's List<T> and a Message<T> are bound as T; contexts (List<TaskContext> too) are not
+            ResolvableType declared = ResolvableType.forMethodParameter(method, i);
+            Class<?> raw = declared.resolve(Object.class);
+            ResolvableType bound = (raw == List.class || raw == Message.class) ? declared.getGeneric(0) : declared;
+            if (bound.resolve(Object.class) != TaskContext.class) {
+                this.bindings.registerReflectionHints(hints, bound.getType());
             }
         }
         if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {

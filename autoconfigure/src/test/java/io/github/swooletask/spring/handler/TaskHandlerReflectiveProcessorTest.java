@@ -11,6 +11,7 @@ import org.springframework.aot.hint.RuntimeHintsRegistrar;
 import org.springframework.aot.hint.annotation.ReflectiveRuntimeHintsRegistrar;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.core.io.support.SpringFactoriesLoader;
+import org.springframework.messaging.Message;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.resilience.retry.MethodRetryPredicate;
 import reactor.core.publisher.Mono;
@@ -47,6 +48,31 @@ class TaskHandlerReflectiveProcessorTest {
         assertThat(RuntimeHintsPredicates.reflection().onType(CompletableFuture.class)).rejects(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(MonoValue.class)).as("the value of a Mono").accepts(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(Mono.class)).rejects(hints);
+    }
+
+    @Test
+    void aBatchHandlersAndAMessageHandlersPayloadsAreBoundAsTheirElementType() throws Exception {
+        RuntimeHints hints = new RuntimeHints();
+        new ReflectiveRuntimeHintsRegistrar().registerRuntimeHints(hints, BatchAndMessageHandlers.class);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Request.class)
+            .withMemberCategory(MemberCategory.INVOKE_DECLARED_CONSTRUCTORS)).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Result.class)).accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Later.class)).as("a Message's payload").accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(TaskContext.class)).as("List<TaskContext>")
+            .rejects(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Message.class)).rejects(hints);
+    }
+
+    static class BatchAndMessageHandlers {
+
+        @TaskHandler(name = "batch", batchSize = "10")
+        public List<Result> batch(List<Request> requests, List<TaskContext> contexts) {
+            return List.of();
+        }
+
+        @TaskHandler("message")
+        public void message(Message<Later> message) {
+        }
     }
 
     @Test
