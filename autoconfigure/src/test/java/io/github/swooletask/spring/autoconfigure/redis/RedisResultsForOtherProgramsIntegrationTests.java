@@ -118,6 +118,23 @@ class RedisResultsForOtherProgramsIntegrationTests {
     }
 
     @Test
+    void aShellScriptGetsAResultWithRedisCliAsTheReadmeShows() {
+        runner().run((context) -> {
+            String reply = stream() + ":replies:sh-1";
+            // task 9, 11 bytes of data, type 7, flags REPLY | ROUTED; data: the name "upper" (5 bytes), then "hello"
+            String script = "printf '\\x09\\x00\\x00\\x00\\x0b\\x00\\x00\\x00\\x07\\x00\\x00\\x0a\\x05upperhello'"
+                    + " | redis-cli -p " + redis.port() + " -x XADD " + stream() + " '*' reply-to " + reply
+                    + " frame > /dev/null"
+                    + " && redis-cli -p " + redis.port() + " --raw XREAD BLOCK 10000 STREAMS " + reply + " 0-0"
+                    + " | tail -1";
+            Process shell = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
+            String output = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(shell.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(output).as("the payload field of the reply, the last line XREAD prints").isEqualTo("HELLO\n");
+        });
+    }
+
+    @Test
     void aReplyToThatIsNoReplyStreamOfTheTaskStreamIsRefusedAndTheTaskDoesNotRun() {
         runner().run((context) -> {
             Handlers handlers = context.getBean(Handlers.class);
