@@ -154,11 +154,15 @@ public class SwooleTaskEndpoint {
             return List.of();
         }
         List<String> reserved = this.pool.reservedIds();
-        return registry.handlers().stream().map((handler) -> new Handler(handler.id(),
-                handler.route().isEmpty() ? null : handler.route(), handler.displayName(), handler.concurrency(),
-                reserved.contains(handler.id()) ? this.pool.isReservedRunning(handler.id()) : null,
-                (handler.retryPolicy() != null) ? "@Retryable" : "swoole.task.retry", handler.sendTo(),
-                (handler.batchSize() > 1) ? handler.batchSize() : null))
+        return registry.handlers().stream().map((handler) -> {
+            boolean own = reserved.contains(handler.id());
+            return new Handler(handler.id(), handler.route().isEmpty() ? null : handler.route(),
+                    handler.displayName(), handler.concurrency(),
+                    own ? this.pool.isReservedRunning(handler.id()) : null,
+                    own ? this.pool.reservedBacklog(handler.id()) : null,
+                    (handler.retryPolicy() != null) ? "@Retryable" : "swoole.task.retry", handler.sendTo(),
+                    (handler.batchSize() > 1) ? handler.batchSize() : null);
+        })
             .sorted(Comparator.comparing(Handler::id))
             .toList();
     }
@@ -376,13 +380,16 @@ public class SwooleTaskEndpoint {
      * @param concurrency its reserved workers, 0 when the shared workers run it
      * @param reservedRunning whether its reserved workers run, null without reserved workers (or before the pool
      *     started)
+     * @param waiting tasks handed to its reserved workers and not yet begun (those a stopped handler holds), null
+     *     without reserved workers (or before the pool started)
      * @param retry whose retry it has: {@code @Retryable} for one of its own (the annotation's, or its endpoint's
      *     {@code retryPolicy}), else {@code swoole.task.retry} (the application's)
      * @param sendTo the task name its results go on as ({@code @SendTo}), null when they go nowhere
      * @param batchSize the most tasks it gets at once, null for one at a time
      */
     public record Handler(String id, @Nullable String name, String method, int concurrency,
-            @Nullable Boolean reservedRunning, String retry, @Nullable String sendTo, @Nullable Integer batchSize) {
+            @Nullable Boolean reservedRunning, @Nullable Integer waiting, String retry, @Nullable String sendTo,
+            @Nullable Integer batchSize) {
     }
 
     /**

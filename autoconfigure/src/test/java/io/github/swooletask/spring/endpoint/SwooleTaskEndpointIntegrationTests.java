@@ -336,16 +336,23 @@ class SwooleTaskEndpointIntegrationTests {
             .withPropertyValues(EXPOSE)
             .run((context) -> {
                 SwooleTaskEndpoint endpoint = context.getBean(SwooleTaskEndpoint.class);
+                TaskOperations tasks = context.getBean(TaskOperations.class);
+                tasks.dispatch("report", "monday");
+                tasks.dispatch("report", "tuesday");
+                await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> endpoint.describe().handlers().get(2)
+                    .waiting() == 2);
                 assertThat(endpoint.describe().handlers()).containsExactly(
-                        new Handler("digest", "digest", "Handlers.digest", 1, true, "swoole.task.retry", null, 20),
-                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, "swoole.task.retry", null,
-                                null),
-                        new Handler("handlers.report", "report", "Handlers.report", 1, false, "swoole.task.retry",
+                        new Handler("digest", "digest", "Handlers.digest", 1, true, 0, "swoole.task.retry", null, 20),
+                        new Handler("handlers.fromPhp", null, "Handlers.fromPhp", 0, null, null, "swoole.task.retry",
+                                null, null),
+                        new Handler("handlers.report", "report", "Handlers.report", 1, false, 2, "swoole.task.retry",
                                 "report.done", null),
-                        new Handler("mail", "mail", "Handlers.mail", 0, null, "@Retryable", null, null));
+                        new Handler("mail", "mail", "Handlers.mail", 0, null, null, "@Retryable", null, null));
                 context.getBean(TaskWorkerPool.class).startReserved("handlers.report");
                 assertThat(endpoint.describe().handlers()).extracting(Handler::reservedRunning)
                     .containsExactly(true, null, true, null);
+                await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> endpoint.describe().handlers().get(2)
+                    .waiting() == 0);
             });
     }
 
