@@ -1,7 +1,10 @@
 package io.github.swooletask.worker;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,16 +157,18 @@ final class TaskRunner {
                 }
             }
             catch (Throwable ex) {
+                Set<Throwable> logged = Collections.newSetFromMap(new IdentityHashMap<>());
                 for (DecodedTask task : admitted) {
-                    answer(task, BatchOutcome.failed(ex));
+                    answer(task, BatchOutcome.failed(ex), admitted.size(), logged);
                 }
                 if (ex instanceof Error error && !(ex instanceof AssertionError)) {
                     throw error;
                 }
                 return;
             }
+            Set<Throwable> logged = Collections.newSetFromMap(new IdentityHashMap<>());
             for (int i = 0; i < admitted.size(); i++) {
-                answer(admitted.get(i), outcomes.get(i));
+                answer(admitted.get(i), outcomes.get(i), admitted.size(), logged);
             }
         }
         finally {
@@ -171,8 +176,12 @@ final class TaskRunner {
         }
     }
 
-    /** Counts one task of a batch and sends its reply, as {@link #run} does for a task of its own. */
-    private void answer(DecodedTask task, BatchOutcome outcome) {
+    /**
+     * Counts one task of a batch and sends its reply, as {@link #run} does for a task of its own. A failure is
+     * logged once for the batch: the tasks of a failed run share their cause.
+     * @param logged the causes logged for this batch so far
+     */
+    private void answer(DecodedTask task, BatchOutcome outcome, int batchSize, Set<Throwable> logged) {
         boolean wantsReply = (task.flags() & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
         Throwable failure = outcome.failure();
         if (failure == null) {
@@ -189,7 +198,10 @@ final class TaskRunner {
         }
         else {
             this.statistics.failed();
-            logFailure(task, failure);
+            if (logged.add((failure.getCause() != null) ? failure.getCause() : failure)) {
+                logFailure(task, failure, (batchSize > 1) ? " (in a batch of " + batchSize + ", whose other tasks"
+                        + " that failed with this cause are not logged each)" : "");
+            }
             if (wantsReply) {
                 this.replies.failed(task, failure);
             }
@@ -197,13 +209,17 @@ final class TaskRunner {
     }
 
     private void logFailure(DecodedTask task, Throwable ex) {
+        logFailure(task, ex, "");
+    }
+
+    private void logFailure(DecodedTask task, Throwable ex, String batch) {
         long left = this.failureLog.permit();
         if (left < 0) {
             return;
         }
         String more = (left > 0) ? " (" + left + " earlier failure(s) were not logged each, at most "
                 + FAILURES_PER_SECOND + " a second are)" : "";
-        logger.error("Task {} failed on {}{}", task.taskId(), this.name, more, ex);
+        logger.error("Task {} failed on {}{}{}", task.taskId(), this.name, batch, more, ex);
     }
 
     /** Counts and logs (rate-limited) a message or task that could not be run. */

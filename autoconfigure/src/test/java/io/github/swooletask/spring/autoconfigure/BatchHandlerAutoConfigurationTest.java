@@ -14,9 +14,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.messaging.handler.annotation.SendTo;
 import org.springframework.resilience.annotation.Retryable;
@@ -43,6 +46,7 @@ import static org.awaitility.Awaitility.await;
  * {@code @SendTo}), a failed batch is retried whole and then recovered task by task, and a payload that cannot be
  * read is rejected alone. On an in-memory transport, and once on a real System V queue.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class BatchHandlerAutoConfigurationTest {
 
     @TempDir
@@ -131,7 +135,7 @@ class BatchHandlerAutoConfigurationTest {
     }
 
     @Test
-    void aFailedBatchIsRetriedWholeThenEveryTaskOfItIsRecovered() {
+    void aFailedBatchIsRetriedWholeThenEveryTaskOfItIsRecoveredAndLoggedOnce(CapturedOutput output) {
         List<FailedTask> recovered = new CopyOnWriteArrayList<>();
         runner().withBean(Flaky.class)
             .withBean(TaskRecoverer.class, () -> (task) -> {
@@ -154,6 +158,10 @@ class BatchHandlerAutoConfigurationTest {
                 assertThat(context.getBean(Flaky.class).runs).as("one run and one retry, of the whole batch")
                     .hasValue(2);
                 await().until(() -> pool.statistics().failedCount() == 2);
+                assertThat(output.getOut().split("failed on Reserved worker flaky-0", -1)).as("one ERROR for the batch")
+                    .hasSize(2);
+                assertThat(output.getOut()).contains("failed on Reserved worker flaky-0 (in a batch of 2, whose other"
+                        + " tasks that failed with this cause are not logged each)");
             });
     }
 
