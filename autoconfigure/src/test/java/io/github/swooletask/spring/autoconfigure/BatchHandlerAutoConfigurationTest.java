@@ -179,8 +179,9 @@ class BatchHandlerAutoConfigurationTest {
             Index index = context.getBean(Index.class);
             await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> index.batches.size() == 1);
             assertThat(index.batches.get(0)).extracting(Doc::title).containsExactly("first", "last");
-            await().until(() -> pool.statistics().rejectedCount(RejectReason.BAD_PAYLOAD) == 2);
-            assertThat(pool.statistics().processedCount()).isEqualTo(2);
+            // each task is counted as the runner answers it, in order, after the run
+            await().until(() -> pool.statistics().rejectedCount(RejectReason.BAD_PAYLOAD) == 2
+                    && pool.statistics().processedCount() == 2);
         });
     }
 
