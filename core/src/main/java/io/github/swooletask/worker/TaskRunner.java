@@ -74,20 +74,10 @@ final class TaskRunner {
      */
     boolean run(DecodedTask task) {
         this.currentTaskId = task.taskId();
-        int flags = task.flags();
-        boolean wantsReply = (flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
-        if (wantsReply) {
-            try {
-                this.replies.admit(task);
-            }
-            catch (FrameRejectedException ex) {
-                reject(ex);
-                return false;
-            }
+        if (!admit(task)) {
+            return false;
         }
-        else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
-            this.pool.noticeSwooleServerTask(task);
-        }
+        boolean wantsReply = (task.flags() & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0;
         Object result;
         try {
             result = this.processor.process(task);
@@ -126,27 +116,17 @@ final class TaskRunner {
         List<DecodedTask> admitted = new ArrayList<>(tasks.size());
         List<Integer> ids = new ArrayList<>(tasks.size());
         for (DecodedTask task : tasks) {
-            int flags = task.flags();
-            if ((flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0) {
-                try {
-                    this.replies.admit(task);
-                }
-                catch (FrameRejectedException ex) {
-                    reject(ex);
-                    continue;
-                }
+            if (admit(task)) {
+                admitted.add(task);
+                ids.add(task.taskId());
             }
-            else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
-                this.pool.noticeSwooleServerTask(task);
-            }
-            admitted.add(task);
-            ids.add(task.taskId());
         }
         if (admitted.isEmpty()) {
             return;
         }
         this.currentTaskId = ids.get(0);
         this.currentBatch = List.copyOf(ids);
+        Set<Throwable> logged = Collections.newSetFromMap(new IdentityHashMap<>());
         try {
             List<BatchOutcome> outcomes;
             try {
@@ -157,7 +137,6 @@ final class TaskRunner {
                 }
             }
             catch (Throwable ex) {
-                Set<Throwable> logged = Collections.newSetFromMap(new IdentityHashMap<>());
                 for (DecodedTask task : admitted) {
                     answer(task, BatchOutcome.failed(ex), admitted.size(), logged);
                 }
@@ -166,7 +145,6 @@ final class TaskRunner {
                 }
                 return;
             }
-            Set<Throwable> logged = Collections.newSetFromMap(new IdentityHashMap<>());
             for (int i = 0; i < admitted.size(); i++) {
                 answer(admitted.get(i), outcomes.get(i), admitted.size(), logged);
             }
@@ -174,6 +152,28 @@ final class TaskRunner {
         finally {
             this.currentBatch = List.of();
         }
+    }
+
+    /**
+     * Lets the reply sink refuse a task that asks for a reply it cannot deliver (counted and logged as rejected), and
+     * tells the pool of a task from a Swoole server's own {@code $server->task()}, whose result cannot reach it.
+     * @return whether the task may run
+     */
+    private boolean admit(DecodedTask task) {
+        int flags = task.flags();
+        if ((flags & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0) {
+            try {
+                this.replies.admit(task);
+            }
+            catch (FrameRejectedException ex) {
+                reject(ex);
+                return false;
+            }
+        }
+        else if (task.format().isDataHead() && (flags & TaskFlags.NOREPLY) == 0) {
+            this.pool.noticeSwooleServerTask(task);
+        }
+        return true;
     }
 
     /**

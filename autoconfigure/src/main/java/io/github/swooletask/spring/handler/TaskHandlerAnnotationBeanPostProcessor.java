@@ -179,9 +179,7 @@ public class TaskHandlerAnnotationBeanPostProcessor implements BeanPostProcessor
                     + " batchSize, but a function takes one payload: declare a method endpoint whose method takes a"
                     + " List (TaskHandlerEndpoint.method)");
         }
-        // as for @TaskHandler(batchSize): a batch is what waits for the handler's own workers, one at least
-        int workers = (batch > 1 && endpoint.workers() == 0) ? 1 : endpoint.workers();
-        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, workers,
+        TaskHandlerAttributes attributes = new TaskHandlerAttributes(id, route, endpoint.workers(),
                 endpoint.startsWithApp(this.defaultAutoStartup), sendTo, batch);
         if (functionPayload != null) {
             return new TaskHandlerMethod(endpoint.bean(), endpoint.method(),

@@ -52,9 +52,7 @@ final class TaskHandlerAttributeResolver {
                 method, annotation.getString("autoStartup"));
         int batchSize = batchSize(resolveValue(annotation.getString("batchSize"), method, "batchSize"), method,
                 annotation.getString("batchSize"));
-        // a batch is what waits for the handler's own workers: one at least
-        int workers = (batchSize > 1 && concurrency == 0) ? 1 : concurrency;
-        return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, workers, autoStartup,
+        return new TaskHandlerAttributes(id.isEmpty() ? defaultId : id, route, concurrency, autoStartup,
                 HandlerSendTo.find(this, method, targetClass), batchSize);
     }
 

@@ -135,8 +135,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                     + ((task.route() == null) ? "no default @TaskHandler (one without a name) takes tasks without a name"
                             : "no @TaskHandler takes the task name '" + task.route() + "'"));
         }
-        TaskContext context = handler.wantsContext() ? new TaskContext(task.taskId(), task.workerId(), task.flags(),
-                task.route(), source(task), task.delivery(), task.format()) : null;
+        TaskContext context = handler.wantsContext() ? contextOf(task) : null;
         RetrySchedule retries = null;
         long attempt = 0;
         while (true) {
@@ -161,8 +160,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                         continue;
                     }
                 }
-                throw new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, ex, attempt),
-                        ex);
+                throw failed(task, handler, ex, attempt);
             }
             notifyListeners(handler, task, result, start, null);
             return result;
@@ -197,14 +195,12 @@ public class TaskHandlerInvoker implements TaskProcessor {
             }
             catch (RuntimeException ex) {
                 // a converter or validator that breaks: this task fails, the others run
-                outcomes[i] = BatchOutcome.failed(new TaskExecutionException(handler.displayName(), task.taskId(),
-                        recover(task, handler, ex, 1), ex));
+                outcomes[i] = BatchOutcome.failed(failed(task, handler, ex, 1));
                 continue;
             }
             running.add(i);
             if (handler.wantsContext()) {
-                contexts.add(new TaskContext(task.taskId(), task.workerId(), task.flags(), task.route(), source(task),
-                        task.delivery(), task.format()));
+                contexts.add(contextOf(task));
             }
         }
         if (!running.isEmpty()) {
@@ -269,8 +265,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 }
                 for (int index : running) {
                     DecodedTask task = tasks.get(index);
-                    outcomes[index] = BatchOutcome.failed(new TaskExecutionException(handler.displayName(),
-                            task.taskId(), recover(task, handler, ex, attempt), ex));
+                    outcomes[index] = BatchOutcome.failed(failed(task, handler, ex, attempt));
                 }
                 return;
             }
@@ -282,8 +277,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 Object result = results.get(j);
                 RuntimeException sendFailure = sendFailures[j];
                 outcomes[index] = (sendFailure == null) ? BatchOutcome.succeeded(result)
-                        : BatchOutcome.failed(new TaskExecutionException(handler.displayName(), task.taskId(),
-                                recover(task, handler, sendFailure, attempt), sendFailure));
+                        : BatchOutcome.failed(failed(task, handler, sendFailure, attempt));
                 tellListeners(handler, task, result, share, sendFailure);
             }
             tellBatchListeners(handler, running.size(), nanos, null);
@@ -350,6 +344,19 @@ public class TaskHandlerInvoker implements TaskProcessor {
     /** Local when this application's dispatcher stamped it and no other program asked for its result. */
     private TaskSource source(DecodedTask task) {
         return (task.fromId() == this.localTag && !task.wantsReplyTo()) ? TaskSource.LOCAL : TaskSource.EXTERNAL;
+    }
+
+    /** What a handler's run made of its context. */
+    private TaskContext contextOf(DecodedTask task) {
+        return new TaskContext(task.taskId(), task.workerId(), task.flags(), task.route(), source(task),
+                task.delivery(), task.format());
+    }
+
+    /** A task that failed for good: given to the recoverer, and the failure that names what it noted. */
+    private TaskExecutionException failed(DecodedTask task, TaskHandlerMethod handler, Throwable failure,
+            long attempts) {
+        return new TaskExecutionException(handler.displayName(), task.taskId(), recover(task, handler, failure,
+                attempts), failure);
     }
 
     private String recover(DecodedTask task, TaskHandlerMethod handler, Throwable failure, long attempts) {

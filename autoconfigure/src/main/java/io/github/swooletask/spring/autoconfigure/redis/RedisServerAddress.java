@@ -14,13 +14,14 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDeta
  * ({@code spring.data.redis.sentinel.master} and {@code nodes}), which Lettuce asks for again on every reconnect, so
  * the connections follow a failover. Cluster and static master/replica set-ups are refused with a message that says
  * so.
- *
- * @param uri what the Redis client connects to
- * @param description how messages name it: {@code host:port}, or the Sentinels' master name and nodes
  */
-record RedisServerAddress(RedisURI uri, String description) {
+final class RedisServerAddress {
 
-    static RedisServerAddress of(DataRedisConnectionDetails connection, Duration timeout) {
+    private RedisServerAddress() {
+    }
+
+    /** What the Redis client connects to, its commands timing out after {@code timeout}. */
+    static RedisURI uri(DataRedisConnectionDetails connection, Duration timeout) {
         if (connection.getCluster() != null || connection.getMasterReplica() != null) {
             throw new IllegalStateException("swoole.task.transport=redis-streams works with one Redis server"
                     + " (spring.data.redis.host/port or url) or with a master that Redis Sentinel watches"
@@ -54,10 +55,10 @@ record RedisServerAddress(RedisURI uri, String description) {
         }
         uri.withSsl(ssl).withTimeout(timeout);
         credentials(uri, connection.getUsername(), connection.getPassword());
-        return new RedisServerAddress(uri.build(), describe(connection));
+        return uri.build();
     }
 
-    /** {@code host:port}, or {@code master 'name' of Sentinel host:port,host:port}. */
+    /** How messages name the server: {@code host:port}, or {@code master 'name' of Sentinel host:port,...}. */
     static String describe(DataRedisConnectionDetails connection) {
         DataRedisConnectionDetails.Sentinel sentinel = connection.getSentinel();
         if (sentinel != null) {

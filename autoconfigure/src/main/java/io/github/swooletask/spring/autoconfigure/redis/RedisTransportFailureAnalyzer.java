@@ -2,6 +2,7 @@ package io.github.swooletask.spring.autoconfigure.redis;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.core.NestedExceptionUtils;
 
 import io.github.swooletask.redis.RedisTransportException;
 
@@ -13,11 +14,8 @@ class RedisTransportFailureAnalyzer extends AbstractFailureAnalyzer<RedisTranspo
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, RedisTransportException cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String why = (root != cause && root.getMessage() != null) ? " (" + root.getMessage() + ")" : "";
+        Throwable root = NestedExceptionUtils.getRootCause(cause);
+        String why = (root != null && root.getMessage() != null) ? " (" + root.getMessage() + ")" : "";
         return new FailureAnalysis("The Redis Streams transport could not start: " + cause.getMessage() + why,
                 "Start Redis, or point spring.data.redis.host and spring.data.redis.port (or spring.data.redis.url,"
                         + " or spring.data.redis.sentinel.master and nodes) at it, with spring.data.redis.password"

@@ -45,8 +45,7 @@ public final class SwooleTaskRedisStreamsAutoConfiguration {
     RedisClient swooleTaskRedisClient(DataRedisConnectionDetails connection, DataRedisProperties redis,
             SwooleTaskProperties properties) {
         Duration timeout = (redis.getTimeout() != null) ? redis.getTimeout() : Duration.ofSeconds(5);
-        RedisServerAddress address = RedisServerAddress.of(connection, timeout);
-        RedisClient client = RedisClient.create(address.uri());
+        RedisClient client = RedisClient.create(RedisServerAddress.uri(connection, timeout));
         // commands fail at once while Redis is away, instead of queueing for a minute; a blocking read may take
         // the block timeout on top of the command timeout
         client.setOptions(ClientOptions.builder()

@@ -31,21 +31,20 @@ class RedisServerAddressTest {
                 return Standalone.of("redis.internal", 6380, 2);
             }
         };
-        RedisServerAddress address = RedisServerAddress.of(details, Duration.ofSeconds(3));
-        RedisURI uri = address.uri();
+        RedisURI uri = RedisServerAddress.uri(details, Duration.ofSeconds(3));
         assertThat(uri.getHost()).isEqualTo("redis.internal");
         assertThat(uri.getPort()).isEqualTo(6380);
         assertThat(uri.getDatabase()).isEqualTo(2);
         assertThat(password(uri)).isEqualTo("secret");
         assertThat(uri.getTimeout()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(address.description()).isEqualTo("redis.internal:6380");
+        assertThat(RedisServerAddress.describe(details)).isEqualTo("redis.internal:6380");
     }
 
     @Test
     void theMasterOfSentinelsEachWithTheSentinelsOwnPassword() {
-        RedisServerAddress address = RedisServerAddress.of(sentinel(List.of(new DataRedisConnectionDetails.Node(
-                "10.0.0.1", 26379), new DataRedisConnectionDetails.Node("10.0.0.2", 26380))), Duration.ofSeconds(1));
-        RedisURI uri = address.uri();
+        DataRedisConnectionDetails details = sentinel(List.of(new DataRedisConnectionDetails.Node("10.0.0.1", 26379),
+                new DataRedisConnectionDetails.Node("10.0.0.2", 26380)));
+        RedisURI uri = RedisServerAddress.uri(details, Duration.ofSeconds(1));
         assertThat(uri.getSentinelMasterId()).isEqualTo("orders");
         assertThat(uri.getDatabase()).isEqualTo(1);
         assertThat(password(uri)).isEqualTo("data-secret");
@@ -53,12 +52,13 @@ class RedisServerAddressTest {
             .containsExactly(tuple("10.0.0.1", 26379),
                     tuple("10.0.0.2", 26380));
         assertThat(uri.getSentinels()).allSatisfy((node) -> assertThat(password(node)).isEqualTo("sentinel-secret"));
-        assertThat(address.description()).isEqualTo("master 'orders' of Sentinel 10.0.0.1:26379,10.0.0.2:26380");
+        assertThat(RedisServerAddress.describe(details))
+            .isEqualTo("master 'orders' of Sentinel 10.0.0.1:26379,10.0.0.2:26380");
     }
 
     @Test
     void sentinelsWithoutNodesAreRefusedNamingTheProperty() {
-        assertThatIllegalStateException().isThrownBy(() -> RedisServerAddress.of(sentinel(List.of()),
+        assertThatIllegalStateException().isThrownBy(() -> RedisServerAddress.uri(sentinel(List.of()),
                 Duration.ofSeconds(1)))
             .withMessage("spring.data.redis.sentinel.master is 'orders' but spring.data.redis.sentinel.nodes names no"
                     + " Sentinel: give their host:port list");
