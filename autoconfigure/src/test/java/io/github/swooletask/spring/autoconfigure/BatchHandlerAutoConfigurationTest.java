@@ -229,12 +229,13 @@ class BatchHandlerAutoConfigurationTest {
 
         final List<List<Doc>> batches = new CopyOnWriteArrayList<>();
 
+        /** Each run's task ids; written before its docs, so a test that saw a batch sees its ids. */
         final List<List<Integer>> taskIds = new CopyOnWriteArrayList<>();
 
         @TaskHandler(name = "index", id = "index", batchSize = "50", autoStartup = "false")
         public void index(@Valid List<Doc> docs, List<TaskContext> contexts) {
-            this.batches.add(List.copyOf(docs));
             this.taskIds.add(contexts.stream().map(TaskContext::taskId).toList());
+            this.batches.add(List.copyOf(docs));
         }
     }
 
