@@ -186,8 +186,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
         List<TaskContext> contexts = new ArrayList<>(handler.wantsContext() ? tasks.size() : 0);
         for (int i = 0; i < tasks.size(); i++) {
             DecodedTask task = tasks.get(i);
+            TaskContext context = handler.wantsContext() ? contextOf(task) : null;
             try {
-                payloads.add(handler.batchPayload(task));
+                payloads.add(handler.batchPayload(task, context));
             }
             catch (FrameRejectedException ex) {
                 outcomes[i] = BatchOutcome.failed(ex);
@@ -199,8 +200,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 continue;
             }
             running.add(i);
-            if (handler.wantsContext()) {
-                contexts.add(contextOf(task));
+            if (context != null) {
+                contexts.add(context);
             }
         }
         if (!running.isEmpty()) {

@@ -48,13 +48,10 @@ public final class TaskHandlerMethod {
 
     private final String displayName;
 
-    private final int payloadIndex;
+    /** What each parameter receives: the payload, the context, headers. */
+    private final HandlerParameters parameters;
 
     private final TaskPayloadConverter.@Nullable PayloadReader payloadReader;
-
-    private final int contextIndex;
-
-    private final int parameterCount;
 
     /** Whether the payload parameter is a Spring {@code Message<T>}: the payload read as {@code T}, with headers. */
     private final boolean messagePayload;
@@ -103,34 +100,15 @@ public final class TaskHandlerMethod {
         this.displayName = displayName;
         this.declaration = (bean instanceof FunctionHandler) ? "the function handler '" + displayName
                 + "' of a TaskHandlerConfigurer" : method.toGenericString();
-        this.parameterCount = method.getParameterCount();
         boolean stage = CompletionStage.class.isAssignableFrom(method.getReturnType());
         this.reactiveResult = stage ? null : reactiveAdapter(method);
         this.completesLater = stage || this.reactiveResult != null;
-        int payload = -1;
-        int context = -1;
         boolean batch = attributes.batchSize() > 1;
         if (batch) {
             checkBatchSignature(method);
         }
-        for (int i = 0; i < this.parameterCount; i++) {
-            if (batch ? TypeArgumentParameter.of(new MethodParameter(method, i)).isOf(TaskContext.class)
-                    : method.getParameterTypes()[i] == TaskContext.class) {
-                if (context >= 0) {
-                    throw invalid("declares more than one TaskContext parameter");
-                }
-                context = i;
-            }
-            else {
-                if (payload >= 0) {
-                    throw invalid("declares more than one payload parameter; a handler takes one payload and an"
-                            + " optional TaskContext");
-                }
-                payload = i;
-            }
-        }
-        this.payloadIndex = payload;
-        this.contextIndex = context;
+        this.parameters = HandlerParameters.of(method, batch, this.displayName, this::invalid);
+        int payload = this.parameters.payloadIndex();
         this.messagePayload = payload >= 0 && payloadParameter == null
                 && method.getParameterTypes()[payload] == Message.class;
         if (payload >= 0) {
@@ -269,9 +247,12 @@ public final class TaskHandlerMethod {
         return this.displayName;
     }
 
-    /** Whether the method declares a {@link TaskContext} parameter, or takes a {@code Message} (whose headers it is). */
+    /**
+     * Whether the method takes what a {@link TaskContext} holds: the context itself, a {@code Message} (whose headers
+     * it is), {@code @Header} or {@code @Headers} parameters.
+     */
     public boolean wantsContext() {
-        return this.contextIndex >= 0 || this.messagePayload;
+        return this.parameters.wantsContext() || this.messagePayload;
     }
 
     public Method method() {
@@ -280,15 +261,13 @@ public final class TaskHandlerMethod {
 
     /** The method's arguments for a task; a payload that cannot be converted is a {@link FrameRejectedException}. */
     @Nullable Object[] arguments(DecodedTask task, @Nullable TaskContext context) throws FrameRejectedException {
-        @Nullable Object[] args = new Object[this.parameterCount];
+        @Nullable Object[] args = new Object[this.parameters.count()];
         TaskPayloadConverter.PayloadReader reader = this.payloadReader;
         if (reader != null) {
-            Object payload = reader.read(task);
-            args[this.payloadIndex] = this.messagePayload ? message(task, payload, context) : payload;
+            Object payload = this.parameters.checkedPayload(task.taskId(), reader.read(task));
+            args[this.parameters.payloadIndex()] = this.messagePayload ? message(task, payload, context) : payload;
         }
-        if (this.contextIndex >= 0) {
-            args[this.contextIndex] = context;
-        }
+        this.parameters.fill(args, task.taskId(), context);
         return args;
     }
 
@@ -302,12 +281,17 @@ public final class TaskHandlerMethod {
     }
 
     /**
-     * A batch handler's payload for one task: read (and validated) as an element of its list.
-     * @throws FrameRejectedException when the payload cannot be read, or is not valid
+     * A batch handler's payload for one task: read (and validated) as an element of its list, once the task was
+     * found to have the headers the method requires.
+     * @param context the task's, when the method {@link #wantsContext() wants it}
+     * @throws FrameRejectedException when the payload cannot be read, or is not valid, or a header is missing
      */
-    @Nullable Object batchPayload(DecodedTask task) throws FrameRejectedException {
+    @Nullable Object batchPayload(DecodedTask task, @Nullable TaskContext context) throws FrameRejectedException {
+        if (context != null) {
+            this.parameters.check(task.taskId(), context);
+        }
         TaskPayloadConverter.PayloadReader reader = this.payloadReader;
-        return (reader != null) ? reader.read(task) : null;
+        return (reader != null) ? this.parameters.checkedPayload(task.taskId(), reader.read(task)) : null;
     }
 
     /**
@@ -316,13 +300,11 @@ public final class TaskHandlerMethod {
      * @throws IllegalStateException when the method returned another number of results
      */
     List<@Nullable Object> invokeBatch(List<@Nullable Object> payloads, List<TaskContext> contexts) throws Exception {
-        @Nullable Object[] args = new Object[this.parameterCount];
-        if (this.payloadIndex >= 0) {
-            args[this.payloadIndex] = Collections.unmodifiableList(payloads);
+        @Nullable Object[] args = new Object[this.parameters.count()];
+        if (this.parameters.payloadIndex() >= 0) {
+            args[this.parameters.payloadIndex()] = Collections.unmodifiableList(payloads);
         }
-        if (this.contextIndex >= 0) {
-            args[this.contextIndex] = Collections.unmodifiableList(contexts);
-        }
+        this.parameters.fillBatch(args, contexts);
         Object result = call(args);
         if (result == null) {
             return Collections.nCopies(payloads.size(), null);

@@ -12,12 +12,18 @@ import org.springframework.aot.hint.annotation.ReflectiveRuntimeHintsRegistrar;
 import org.springframework.aot.hint.predicate.RuntimeHintsPredicates;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageHeaders;
+import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.messaging.handler.annotation.Headers;
+import org.springframework.messaging.handler.annotation.Payload;
 import org.springframework.resilience.annotation.Retryable;
 import org.springframework.resilience.retry.MethodRetryPredicate;
 import reactor.core.publisher.Mono;
 
 import io.github.swooletask.spring.TaskContext;
 import io.github.swooletask.spring.TaskHandler;
+import io.github.swooletask.spring.TaskHeaders;
+import io.github.swooletask.wire.WireFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,6 +67,23 @@ class TaskHandlerReflectiveProcessorTest {
         assertThat(RuntimeHintsPredicates.reflection().onType(TaskContext.class)).as("List<TaskContext>")
             .rejects(hints);
         assertThat(RuntimeHintsPredicates.reflection().onType(Message.class)).rejects(hints);
+    }
+
+    @Test
+    void headerParametersAreNotBound() {
+        RuntimeHints hints = new RuntimeHints();
+        new ReflectiveRuntimeHintsRegistrar().registerRuntimeHints(hints, HeaderHandlers.class);
+        assertThat(RuntimeHintsPredicates.reflection().onType(Request.class)).as("the @Payload").accepts(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(WireFormat.class)).as("a @Header").rejects(hints);
+        assertThat(RuntimeHintsPredicates.reflection().onType(MessageHeaders.class)).as("@Headers").rejects(hints);
+    }
+
+    static class HeaderHandlers {
+
+        @TaskHandler("headers")
+        public void headers(@Payload Request request, @Header(TaskHeaders.FORMAT) WireFormat format,
+                @Headers MessageHeaders headers) {
+        }
     }
 
     static class BatchAndMessageHandlers {
