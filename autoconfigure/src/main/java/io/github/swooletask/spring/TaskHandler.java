@@ -19,9 +19,11 @@ import io.github.swooletask.spring.handler.TaskHandlerReflectiveProcessor;
  * task that arrives without a name, which includes every task posted by an external program such as the PHP client.
  * Two handlers claiming the same name (or two default handlers) fail the application at startup.
  *
- * <p>Parameters: at most one payload parameter ({@code String}, {@code byte[]}, {@code Object}, {@code Map},
- * {@code List}, a scalar, or any type Jackson can read, such as a record) and optionally a {@link TaskContext}.
- * The return value completes the future of {@link TaskOperations#call}.
+ * <p>Parameters: at most one payload parameter ({@code String}, {@code byte[]}, {@code ByteBuffer}, {@code Object},
+ * {@code Map}, {@code List}, a scalar, any type Jackson can read, such as a record, or a Spring {@code Message} of
+ * one), which Spring Messaging's {@code @Payload} may mark; optionally a {@link TaskContext}; and the task's
+ * {@link TaskHeaders} in parameters annotated {@code @Header} (one, converted to the parameter's type) or
+ * {@code @Headers} (all, as a {@code Map}). The return value completes the future of {@link TaskOperations#call}.
  *
  * <p>Every attribute takes {@code ${...}} placeholders and {@code #{...}} expressions, resolved at startup. The
  * annotation works as a meta-annotation too: an annotation of the application's own, annotated with
