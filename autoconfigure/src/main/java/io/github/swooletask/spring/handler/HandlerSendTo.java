@@ -10,9 +10,9 @@ import io.github.swooletask.wire.TaskName;
 
 /**
  * The task name a handler's results go on as: Spring's {@link SendTo} on the handler method, else on its class, with
- * its {@code ${...}} placeholders and {@code #{...}} expressions resolved at startup. A {@code @SendTo} that names
- * no task, several, a runtime expression ({@code !{...}}) or a name no task can have fails the startup, naming the
- * method.
+ * its {@code ${...}} placeholders and {@code #{...}} expressions resolved at startup; a value with {@code !{...}} is
+ * left for {@link SendToExpression} to evaluate per result. A {@code @SendTo} that names no task, several, or a name
+ * no task can have fails the startup, naming the method.
  */
 final class HandlerSendTo {
 
@@ -38,12 +38,11 @@ final class HandlerSendTo {
             throw invalid(method, "has @SendTo without a task name: give the name of the task its result becomes,"
                     + " @SendTo(\"name\")");
         }
-        if (written.startsWith("!{")) {
-            throw invalid(method, "has @SendTo(\"" + written + "\"), an expression evaluated per message, which"
-                    + " swoole-task does not support: give a task name (${...} and #{...} are resolved at startup)");
-        }
         Object resolved = attributes.resolveValue(written, method, "@SendTo");
         String name = (resolved != null) ? resolved.toString().trim() : "";
+        if (SendToExpression.isExpression(name)) {
+            return name;
+        }
         try {
             return TaskName.of(name).name();
         }

@@ -225,7 +225,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
                 // inside the run (and its observation), as for one task; a send that fails fails its task alone
                 for (int j = 0; j < made.size(); j++) {
                     try {
-                        sendOn(tasks.get(running.get(j)), handler, made.get(j));
+                        sendOn(tasks.get(running.get(j)), handler, made.get(j), payloads.get(j));
                     }
                     catch (RuntimeException ex) {
                         sendFailures[j] = ex;
@@ -318,8 +318,9 @@ public class TaskHandlerInvoker implements TaskProcessor {
             throws Exception {
         TaskObservations observations = this.observations;
         return (observations != null)
-                ? observations.observeRun(task, handler, attempt, () -> sendOn(task, handler, handler.invoke(args)))
-                : sendOn(task, handler, handler.invoke(args));
+                ? observations.observeRun(task, handler, attempt,
+                        () -> sendOn(task, handler, handler.invoke(args), handler.payloadArgument(args)))
+                : sendOn(task, handler, handler.invoke(args), handler.payloadArgument(args));
     }
 
     /**
@@ -328,7 +329,8 @@ public class TaskHandlerInvoker implements TaskProcessor {
      * as a reply address in a Spring AMQP message wins over {@code @SendTo}. Part of the handler run, so a send that
      * fails fails the run (and the dispatch is observed inside the run's observation).
      */
-    private @Nullable Object sendOn(DecodedTask task, TaskHandlerMethod handler, @Nullable Object result) {
+    private @Nullable Object sendOn(DecodedTask task, TaskHandlerMethod handler, @Nullable Object result,
+            @Nullable Object payload) {
         String target = handler.sendTo();
         if (target == null || result == null || (task.flags() & (TaskFlags.REPLY | TaskFlags.REPLY_TO)) != 0) {
             return result;
@@ -338,7 +340,7 @@ public class TaskHandlerInvoker implements TaskProcessor {
             throw new IllegalStateException("@TaskHandler " + handler.displayName() + " has @SendTo(\"" + target
                     + "\"), but the TaskHandlerInvoker has no TaskResultSender to send its results with");
         }
-        sender.send(target, result);
+        sender.send(handler.sendToFor(target, result, payload, () -> contextOf(task)), result);
         return result;
     }
 

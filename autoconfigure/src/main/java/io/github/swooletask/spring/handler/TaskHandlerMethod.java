@@ -18,6 +18,7 @@ import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedMethod;
 import org.springframework.core.retry.RetryPolicy;
+import org.springframework.expression.ParseException;
 import org.springframework.messaging.Message;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.validation.Validator;
@@ -63,6 +64,9 @@ public final class TaskHandlerMethod {
     private final @Nullable ReactiveAdapter reactiveResult;
 
     private final @Nullable RetryPolicy retryPolicy;
+
+    /** The {@code @SendTo("!{...}")} evaluated per result, null for a fixed name or none. */
+    private final @Nullable SendToExpression sendToExpression;
 
     /** Where the handler was declared, for messages: the method, or the function and its configurer. */
     private final String declaration;
@@ -127,11 +131,23 @@ public final class TaskHandlerMethod {
         else {
             this.payloadReader = null;
         }
-        if (attributes.sendTo() != null && method.getReturnType() == void.class) {
-            throw invalid("returns void, so its @SendTo(\"" + attributes.sendTo() + "\") has no result to send: return"
+        String sendTo = attributes.sendTo();
+        if (sendTo != null && method.getReturnType() == void.class) {
+            throw invalid("returns void, so its @SendTo(\"" + sendTo + "\") has no result to send: return"
                     + " the payload of the next task, or remove @SendTo");
         }
+        this.sendToExpression = (sendTo != null && SendToExpression.isExpression(sendTo)) ? sendToExpression(sendTo)
+                : null;
         ReflectionUtils.makeAccessible(this.method);
+    }
+
+    private SendToExpression sendToExpression(String sendTo) {
+        try {
+            return SendToExpression.parse(sendTo);
+        }
+        catch (ParseException ex) {
+            throw invalid("has @SendTo(\"" + sendTo + "\"), which is no SpEL template: " + ex.getMessage());
+        }
     }
 
     /**
@@ -228,10 +244,28 @@ public final class TaskHandlerMethod {
     /**
      * The task name its results go on as (Spring's {@code @SendTo} on its method or class, or its
      * {@link TaskHandlerEndpoint#sendTo endpoint's}), or null: each non-null result of a task that no caller waits
-     * for becomes a task of this name.
+     * for becomes a task of this name; a value with {@code !{...}} is a SpEL template evaluated for each result (as
+     * written here).
      */
     public @Nullable String sendTo() {
         return this.attributes.sendTo();
+    }
+
+    /**
+     * The task name one result goes on as: {@code sendTo}, the handler's {@link #sendTo()}, or what it gives for
+     * the result when it is a {@code !{...}} expression.
+     * @param payload the task's payload argument, see {@link #payloadArgument}
+     * @throws IllegalStateException when the expression fails or gives no task name
+     */
+    String sendToFor(String sendTo, Object result, @Nullable Object payload, Supplier<TaskContext> task) {
+        SendToExpression expression = this.sendToExpression;
+        return (expression != null) ? expression.name(new SendToExpression.Root(result, payload, task.get())) : sendTo;
+    }
+
+    /** The payload among a task's arguments (a {@code Message} for a {@code Message} parameter), null for none. */
+    @Nullable Object payloadArgument(@Nullable Object[] args) {
+        int index = this.parameters.payloadIndex();
+        return (index >= 0) ? args[index] : null;
     }
 
     /**

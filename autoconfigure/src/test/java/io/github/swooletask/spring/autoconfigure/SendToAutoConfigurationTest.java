@@ -3,6 +3,8 @@ package io.github.swooletask.spring.autoconfigure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -139,8 +141,9 @@ class SendToAutoConfigurationTest {
             .hasStackTraceContaining("has @SendTo with 2 names, but a result goes on as one task"));
         runner().withBean(NoTarget.class).run((context) -> assertThat(context).hasFailed().getFailure()
             .hasStackTraceContaining("has @SendTo without a task name"));
-        runner().withBean(RuntimeExpression.class).run((context) -> assertThat(context).hasFailed().getFailure()
-            .hasStackTraceContaining("an expression evaluated per message, which swoole-task does not support"));
+        runner().withBean(BrokenExpression.class).run((context) -> assertThat(context).hasFailed().getFailure()
+            .hasStackTraceContaining("BrokenExpression.expression(java.lang.String) has @SendTo(\"!{result.}\"),"
+                    + " which is no SpEL template"));
         runner().withBean(ClassWide.class).run((context) -> assertThat(context).hasFailed().getFailure()
             .hasStackTraceContaining("cannot resolve its @SendTo '${pipeline.next}'"));
         runner().withPropertyValues("swoole.task.wire-format=swoole-6.1").withBean(Pipeline.class)
@@ -150,7 +153,97 @@ class SendToAutoConfigurationTest {
                 .hasStackTraceContaining("set swoole.task.wire-format=swoole-1.7, or remove @SendTo"));
     }
 
+    @Test
+    void aPerResultExpressionNamesTheNextTaskFromTheResultThePayloadOrTheTask() {
+        runner().withBean(Sorting.class).run((context) -> {
+            assertThat(context).hasNotFailed();
+            TaskOperations tasks = context.getBean(TaskOperations.class);
+            tasks.dispatch("sort", new Request("big.png", 800));
+            tasks.dispatch("sort", new Request("tiny.png", 16));
+            tasks.dispatch("echo", "hello");
+            Sorting sorting = context.getBean(Sorting.class);
+            await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> sorting.seen.size() == 3);
+            assertThat(sorting.seen).containsExactlyInAnyOrder("large big.png", "small tiny.png", "echo.done hello");
+            assertThat(context.getBean(TaskHandlerRegistry.class).find("sort").sendTo())
+                .isEqualTo("!{result.width > 100 ? 'large' : 'small'}");
+        });
+    }
+
+    @Test
+    void anExpressionThatGivesNoNameFailsItsTaskWhichTheRecovererGets() {
+        List<FailedTask> recovered = new CopyOnWriteArrayList<>();
+        runner().withBean(Sorting.class).withBean(TaskRecoverer.class, () -> (task) -> {
+            recovered.add(task);
+            return "kept";
+        }).run((context) -> {
+            int id = context.getBean(TaskOperations.class).dispatch("nameless", "x");
+            await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> !recovered.isEmpty());
+            assertThat(recovered.get(0).failure()).hasMessage("@SendTo(\"!{payload == 'x' ? '' : 'echo'}\") gave ''"
+                    + " for task " + id + ", which is no task name: a task name must be 1 to 255 bytes of UTF-8, '' is 0");
+        });
+    }
+
+    @Test
+    void aBatchHandlersResultsEachGoWhereTheirExpressionSays() {
+        runner().withBean(Sorting.class).run((context) -> {
+            TaskOperations tasks = context.getBean(TaskOperations.class);
+            tasks.dispatch("words", "large");
+            tasks.dispatch("words", "small");
+            Sorting sorting = context.getBean(Sorting.class);
+            await().atMost(SwooleTaskTestSupport.DEADLINE).until(() -> sorting.seen.size() == 2);
+            assertThat(sorting.seen).containsExactlyInAnyOrder("large LARGE", "small SMALL");
+        });
+    }
+
     record Request(String image, int width) {
+    }
+
+    static class Sorting {
+
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @TaskHandler("sort")
+        @SendTo("!{result.width > 100 ? 'large' : 'small'}")
+        public Thumbnail sort(Request request) {
+            return new Thumbnail(request.image(), request.width());
+        }
+
+        @TaskHandler("echo")
+        @SendTo("!{task.route}.done")
+        public String echo(String text) {
+            return text;
+        }
+
+        @TaskHandler("nameless")
+        @SendTo("!{payload == 'x' ? '' : 'echo'}")
+        public String nameless(String text) {
+            return text;
+        }
+
+        @TaskHandler(name = "words", batchSize = "10")
+        @SendTo("!{payload}")
+        public List<String> words(List<String> words) {
+            return words.stream().map((word) -> word.toUpperCase(Locale.ROOT)).toList();
+        }
+
+        @TaskHandler("large")
+        public void large(Object thing) {
+            this.seen.add("large " + text(thing));
+        }
+
+        @TaskHandler("small")
+        public void small(Object thing) {
+            this.seen.add("small " + text(thing));
+        }
+
+        @TaskHandler("echo.done")
+        public void done(String text) {
+            this.seen.add("echo.done " + text);
+        }
+
+        private static String text(Object thing) {
+            return (thing instanceof Map<?, ?> map) ? String.valueOf(map.get("image")) : String.valueOf(thing);
+        }
     }
 
     record Thumbnail(String image, int width) {
@@ -254,10 +347,10 @@ class SendToAutoConfigurationTest {
         }
     }
 
-    static class RuntimeExpression {
+    static class BrokenExpression {
 
         @TaskHandler("expression")
-        @SendTo("!{result.next}")
+        @SendTo("!{result.}")
         public String expression(String payload) {
             return payload;
         }
