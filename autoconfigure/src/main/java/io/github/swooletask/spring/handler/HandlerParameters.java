@@ -31,7 +31,11 @@ final class HandlerParameters {
 
     private final int count;
 
+    /** The index of {@link #payloadParameter}, kept apart for the per-task path; -1 without one. */
     private final int payload;
+
+    /** The payload parameter, with the annotations of the interfaces the method implements; null without one. */
+    private final @Nullable MethodParameter payloadParameter;
 
     /** Whether a null payload is rejected: {@code @Payload}, whose {@code required} is true by default. */
     private final boolean payloadRequired;
@@ -45,10 +49,11 @@ final class HandlerParameters {
 
     private final HeaderParameter[] headers;
 
-    private HandlerParameters(int count, int payload, boolean payloadRequired, int context, int allHeaders,
-            boolean messageHeaders, HeaderParameter[] headers) {
+    private HandlerParameters(int count, @Nullable MethodParameter payloadParameter, boolean payloadRequired,
+            int context, int allHeaders, boolean messageHeaders, HeaderParameter[] headers) {
         this.count = count;
-        this.payload = payload;
+        this.payload = (payloadParameter != null) ? payloadParameter.getParameterIndex() : -1;
+        this.payloadParameter = payloadParameter;
         this.payloadRequired = payloadRequired;
         this.context = context;
         this.allHeaders = allHeaders;
@@ -113,8 +118,8 @@ final class HandlerParameters {
                 payloadRequired = payloadAnnotation != null && payloadAnnotation.required();
             }
         }
-        return new HandlerParameters(parameters.length, payload, payloadRequired, context, allHeaders,
-                messageHeaders, headers.toArray(HeaderParameter[]::new));
+        return new HandlerParameters(parameters.length, (payload >= 0) ? parameters[payload] : null, payloadRequired,
+                context, allHeaders, messageHeaders, headers.toArray(HeaderParameter[]::new));
     }
 
     private static boolean isContext(MethodParameter parameter, boolean batch) {
@@ -129,6 +134,11 @@ final class HandlerParameters {
     /** The index of the payload parameter, -1 for a method without one. */
     int payloadIndex() {
         return this.payload;
+    }
+
+    /** The payload parameter, with the annotations of the interfaces the method implements; null without one. */
+    @Nullable MethodParameter payloadParameter() {
+        return this.payloadParameter;
     }
 
     /** Whether any parameter takes what a {@link TaskContext} holds (itself, a header, all of them). */

@@ -102,24 +102,13 @@ final class HeaderParameter {
         return this.index;
     }
 
-    /** Whether a task without the header is rejected (rather than given the default or null). */
-    boolean required() {
-        return this.required;
-    }
-
     /**
      * The argument for one task.
      * @throws FrameRejectedException when the task has no such header and the parameter requires it
      */
     @Nullable Object argument(int taskId, TaskContext context) throws FrameRejectedException {
-        Object value = TaskHeaders.value(context, this.name);
-        if (value == null) {
-            if (this.required) {
-                throw missing(taskId);
-            }
-            return this.defaultValue;
-        }
-        return CONVERSION.convert(value, this.source, this.target);
+        check(taskId, context);
+        return converted(context);
     }
 
     /** Whether the task has the header, or the parameter takes tasks without it. */
@@ -133,10 +122,15 @@ final class HeaderParameter {
     List<@Nullable Object> arguments(List<TaskContext> contexts) {
         List<@Nullable Object> values = new ArrayList<>(contexts.size());
         for (TaskContext context : contexts) {
-            Object value = TaskHeaders.value(context, this.name);
-            values.add((value != null) ? CONVERSION.convert(value, this.source, this.target) : this.defaultValue);
+            values.add(converted(context));
         }
         return values;
+    }
+
+    /** The task's header as the parameter's type, or the default (null without one) when it has none. */
+    private @Nullable Object converted(TaskContext context) {
+        Object value = TaskHeaders.value(context, this.name);
+        return (value != null) ? CONVERSION.convert(value, this.source, this.target) : this.defaultValue;
     }
 
     private FrameRejectedException missing(int taskId) {

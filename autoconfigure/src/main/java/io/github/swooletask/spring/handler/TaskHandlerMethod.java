@@ -16,7 +16,6 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
-import org.springframework.core.annotation.AnnotatedMethod;
 import org.springframework.core.retry.RetryPolicy;
 import org.springframework.expression.ParseException;
 import org.springframework.messaging.Message;
@@ -115,9 +114,9 @@ public final class TaskHandlerMethod {
         int payload = this.parameters.payloadIndex();
         this.messagePayload = payload >= 0 && payloadParameter == null
                 && method.getParameterTypes()[payload] == Message.class;
-        if (payload >= 0) {
-            MethodParameter declared = (payloadParameter != null) ? payloadParameter
-                    : new AnnotatedMethod(method).getMethodParameters()[payload];
+        MethodParameter ownPayload = this.parameters.payloadParameter();
+        if (ownPayload != null) {
+            MethodParameter declared = (payloadParameter != null) ? payloadParameter : ownPayload;
             if (batch && TypeArgumentParameter.of(declared).isOf(Message.class)) {
                 throw invalid("has a batchSize and takes a List of Messages; a batch handler takes a List of"
                         + " payloads, and their headers as a List<TaskContext>");
