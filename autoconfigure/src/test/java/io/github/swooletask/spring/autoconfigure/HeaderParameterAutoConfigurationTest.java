@@ -64,6 +64,8 @@ class HeaderParameterAutoConfigurationTest {
                 .containsEntry(TaskHeaders.SOURCE, TaskSource.LOCAL)
                 .containsKeys(TaskHeaders.WORKER_ID, TaskHeaders.FLAGS, TaskHeaders.FORMAT, TaskHeaders.DELIVERY)
                 .doesNotContainKeys(MessageHeaders.ID, MessageHeaders.TIMESTAMP);
+            assertThat(tasks.<String>call("by-name", "y").get(10, TimeUnit.SECONDS))
+                .as("@Header without a name: the parameter's").isEqualTo("y via by-name");
             assertThat(tasks.<String>call("described", "x").get(10, TimeUnit.SECONDS))
                 .as("MessageHeaders: Spring's id and timestamp too").startsWith("x from LOCAL, 9 headers");
         });
@@ -178,6 +180,11 @@ class HeaderParameterAutoConfigurationTest {
         @TaskHandler("optional")
         public String optional(@Payload(required = false) Order order) {
             return (order != null) ? order.item() : "no order";
+        }
+
+        @TaskHandler("by-name")
+        public String byName(String text, @Header String swoole_route) {
+            return text + " via " + swoole_route;
         }
 
         @TaskHandler("described")
